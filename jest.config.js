@@ -15,6 +15,7 @@ const project = (name, suffix, extra = {}) => ({
   displayName: name,
   rootDir: __dirname,
   testEnvironment: 'node',
+  testTimeout: 60000,
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper,
   testMatch: [`<rootDir>/{apps,libs,test}/**/*.${suffix}.spec.ts`],
