@@ -1,0 +1,51 @@
+import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { join } from 'node:path';
+import { PostgresEventStore } from '@app/event-store';
+import type { LedgerConfig } from '@app/platform';
+import { type Database, migrate, openDatabase } from '@app/platform/database';
+import { KeySet, TokenVerifier } from '@app/security';
+import { HTTP_IDEMPOTENCY_MIGRATION } from '../http/idempotency';
+import { LedgerStreams } from './ledger-streams';
+import { CLOCK, type Clock, CONFIG, DATABASE, EVENT_STORE, systemClock } from './tokens';
+
+export interface LedgerModuleOptions { config: LedgerConfig; clock?: Clock }
+
+/** The ports of the application and their adapters, chosen once from validated configuration. */
+@Global()
+@Module({})
+export class LedgerModule implements OnApplicationShutdown {
+  constructor(@Inject(DATABASE) private readonly db: Database) {}
+
+  static forRoot({ config, clock = systemClock }: LedgerModuleOptions): DynamicModule {
+    return {
+      module: LedgerModule,
+      providers: [
+        { provide: CONFIG, useValue: config },
+        { provide: CLOCK, useValue: clock },
+        {
+          provide: DATABASE,
+          useFactory: async () => {
+            const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+            await migrate(db, [HTTP_IDEMPOTENCY_MIGRATION]);
+            return db;
+          },
+        },
+        { provide: EVENT_STORE, inject: [DATABASE], useFactory: (db: Database) => PostgresEventStore.create(db) },
+        { provide: KeySet, useFactory: () => KeySet.loadOrCreate(join(config.dataDir, 'keys')) },
+        {
+          provide: TokenVerifier,
+          inject: [KeySet],
+          useFactory: (keys: KeySet) => new TokenVerifier(keys, config.jwtJwksUrl && config.jwtIssuer
+            ? { issuer: config.jwtIssuer, audience: config.jwtAudience, jwksUrl: config.jwtJwksUrl }
+            : undefined),
+        },
+        LedgerStreams,
+      ],
+      exports: [CONFIG, CLOCK, DATABASE, EVENT_STORE, KeySet, TokenVerifier, LedgerStreams],
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.db.close();
+  }
+}

@@ -1,0 +1,117 @@
+import { resolve } from 'node:path';
+
+export const ROLES = ['api', 'projector', 'relay', 'ingest', 'scheduler'] as const;
+export type Role = (typeof ROLES)[number];
+export const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface LedgerConfig {
+  port: number;
+  /** Address the HTTP server binds to. */
+  host: string;
+  grpcPort: number;
+  dataDir: string;
+  roles: Role[];
+  databaseUrl: string | undefined;
+  eventStore: 'postgres' | 'eventstoredb';
+  eventStoreConnectionString: string | undefined;
+  kafkaBrokers: string[];
+  kafkaClientId: string;
+  jwtIssuer: string | undefined;
+  jwtAudience: string | undefined;
+  jwtJwksUrl: string | undefined;
+  logLevel: LogLevel;
+  /** Longest a query waits for `minPosition` before answering 503. */
+  minPositionWaitMs: number;
+}
+
+/** A bad setting stops start-up with a message naming the variable. */
+export class ConfigError extends Error {
+  constructor(readonly variable: string, problem: string) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function port(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+    throw new ConfigError(name, `must be a TCP port number (0-65535), got "${raw}"`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'must be a URL');
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(' or ')}`);
+  }
+  return raw;
+}
+
+export function loadConfig(env: Env = process.env): LedgerConfig {
+  const rolesRaw = env.LEDGER_ROLES;
+  const roles = rolesRaw === undefined || rolesRaw === '' || rolesRaw === 'all'
+    ? [...ROLES]
+    : rolesRaw.split(',').map((r) => r.trim());
+  for (const role of roles) {
+    if (!(ROLES as readonly string[]).includes(role)) {
+      throw new ConfigError('LEDGER_ROLES', `has unknown role "${role}" (known: ${ROLES.join(', ')})`);
+    }
+  }
+  const eventStore = oneOf(env, 'EVENT_STORE', ['postgres', 'eventstoredb'] as const, 'postgres');
+  const eventStoreConnectionString = env.EVENTSTORE_CONNECTION_STRING || undefined;
+  if (eventStore === 'eventstoredb' && !eventStoreConnectionString) {
+    throw new ConfigError('EVENTSTORE_CONNECTION_STRING', 'is required when EVENT_STORE=eventstoredb');
+  }
+  const kafkaBrokers = (env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean);
+  for (const broker of kafkaBrokers) {
+    if (!/^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$/.test(broker)) {
+      throw new ConfigError('KAFKA_BROKERS', `must be a comma-separated list of host:port, got "${broker}"`);
+    }
+  }
+  if (env.JWT_JWKS_URL && !env.JWT_ISSUER) {
+    throw new ConfigError('JWT_ISSUER', 'is required when JWT_JWKS_URL is set');
+  }
+  const wait = env.MIN_POSITION_WAIT_MS;
+  const minPositionWaitMs = wait === undefined || wait === '' ? 5000 : Number(wait);
+  if (!Number.isInteger(minPositionWaitMs) || minPositionWaitMs < 0) {
+    throw new ConfigError('MIN_POSITION_WAIT_MS', 'must be a non-negative integer');
+  }
+  return {
+    port: port(env, 'PORT', 3000),
+    host: env.HOST || '127.0.0.1',
+    grpcPort: port(env, 'GRPC_PORT', 50051),
+    dataDir: resolve(env.LEDGER_DATA_DIR || './data'),
+    roles: roles as Role[],
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    eventStore,
+    eventStoreConnectionString,
+    kafkaBrokers,
+    kafkaClientId: env.KAFKA_CLIENT_ID || 'consent-ledger',
+    jwtIssuer: env.JWT_ISSUER || undefined,
+    jwtAudience: env.JWT_AUDIENCE || undefined,
+    jwtJwksUrl: url(env, 'JWT_JWKS_URL', ['https:', 'http:']),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'log'),
+    minPositionWaitMs,
+  };
+}

@@ -1,0 +1,2 @@
+export * from './key-set';
+export * from './tokens';
