@@ -1,0 +1,504 @@
+import { checkAuthorization } from './authorization-requirements';
+import type {
+  GrantAuthorization,
+  LinkContact,
+  RecordExpirationEvent,
+  RevokeAuthorization,
+  SetPreference,
+  SubjectCommand,
+  UnlinkContact,
+  ExpireAuthorization,
+} from './commands';
+import { accept, reject, type DecideContext, type Decided, type Decider } from './decider';
+import {
+  evidenceOf,
+  type AuthorizationExpired,
+  type AuthorizationTerms,
+  type Evidence,
+  type PreferenceSet,
+  type RecordedRef,
+  type SubjectEvent,
+} from './events';
+import { contactKeyOf } from './identity';
+import { instantMs, isInstant } from './time';
+import {
+  CHANNELS,
+  CONTACT_TYPES,
+  PREFERENCE_CHOICES,
+  PREFERENCE_SOURCES,
+  PURPOSES,
+  REVOCATION_CHANNELS,
+  WRITTEN_REVOCATION_CHANNELS,
+  isOneOf,
+  type ChannelScope,
+  type ContactType,
+  type PreferenceChoice,
+  type PreferenceSource,
+  type PurposeScope,
+  type RevocationChannel,
+} from './vocabulary';
+
+// ---- state ---------------------------------------------------------------------------------
+
+/** Every fact keeps both times and, once stored, the event it rests on. */
+export interface Fact {
+  effectiveAt: string;
+  recordedAt: string;
+  evidence: Evidence | null;
+}
+
+export interface RevocationFact extends Fact {
+  receivedVia: RevocationChannel;
+  note: string | null;
+}
+
+export interface ExpiryFact extends Fact {
+  reason: 'date' | 'event';
+  expirationEvent: string | null;
+}
+
+/** An authorization as granted (the grant's own times are the record's Fact), and how it ended. */
+export interface AuthorizationRecord extends AuthorizationTerms, Fact {
+  revocation: RevocationFact | null;
+  /** H9: an oral request awaiting a written revocation. */
+  revocationRequest: RevocationFact | null;
+  expiry: ExpiryFact | null;
+}
+
+export interface PreferenceFact extends Fact {
+  purpose: PurposeScope;
+  channel: ChannelScope;
+  choice: PreferenceChoice;
+  source: PreferenceSource;
+}
+
+export type ContactLinkFact = Fact &
+  (
+    | { action: 'linked'; contactKey: string; type: ContactType; value: string }
+    | { action: 'unlinked'; contactKey: string; type: ContactType }
+  );
+
+export interface SubjectState {
+  /** Whether the stream holds any event. */
+  exists: boolean;
+  tenantId: string | null;
+  subjectId: string | null;
+  /** In grant order. */
+  authorizations: AuthorizationRecord[];
+  /** Every PreferenceSet in stream order; evaluation orders them by effectiveAt (C7). */
+  preferences: PreferenceFact[];
+  /** Links and unlinks in stream order. */
+  contacts: ContactLinkFact[];
+  /** Events folded minus one: -1 for an empty stream (the expected revision for an append). */
+  revision: number;
+}
+
+export function initialSubjectState(ids: { tenantId?: string; subjectId?: string } = {}): SubjectState {
+  return {
+    exists: false,
+    tenantId: ids.tenantId ?? null,
+    subjectId: ids.subjectId ?? null,
+    authorizations: [],
+    preferences: [],
+    contacts: [],
+    revision: -1,
+  };
+}
+
+export function findAuthorization(state: SubjectState, authorizationId: string): AuthorizationRecord | undefined {
+  return state.authorizations.find((a) => a.authorizationId === authorizationId);
+}
+
+/** Contact points linked now (by the latest link/unlink of each key). */
+export function linkedContacts(state: SubjectState): { contactKey: string; type: ContactType; value: string }[] {
+  const latest = new Map<string, ContactLinkFact>();
+  for (const fact of state.contacts) latest.set(fact.contactKey, fact);
+  const linked: { contactKey: string; type: ContactType; value: string }[] = [];
+  for (const fact of latest.values()) {
+    if (fact.action === 'linked') linked.push({ contactKey: fact.contactKey, type: fact.type, value: fact.value });
+  }
+  return linked;
+}
+
+export type AuthorizationStatus = 'unknown' | 'pending' | 'active' | 'revocation-requested' | 'revoked' | 'expired';
+
+const known = (fact: Fact | null, knownAtMs: number): fact is Fact =>
+  fact !== null && instantMs(fact.recordedAt) <= knownAtMs;
+
+/**
+ * The instant (ms) an authorization stops being in force as known at `knownAt`, and why:
+ * the earliest of its expiry date, its expiry event and its revocation (H9, H13).
+ */
+export function authorizationEnd(
+  record: AuthorizationRecord,
+  knownAt: string,
+): { atMs: number; cause: 'revoked' | 'expired'; fact: Fact | null } | null {
+  const knownAtMs = instantMs(knownAt);
+  const ends: { atMs: number; cause: 'revoked' | 'expired'; fact: Fact | null }[] = [];
+  if (record.expiresAt !== null) ends.push({ atMs: instantMs(record.expiresAt), cause: 'expired', fact: null });
+  if (known(record.expiry, knownAtMs)) {
+    ends.push({ atMs: instantMs(record.expiry.effectiveAt), cause: 'expired', fact: record.expiry });
+  }
+  if (known(record.revocation, knownAtMs)) {
+    ends.push({ atMs: instantMs(record.revocation.effectiveAt), cause: 'revoked', fact: record.revocation });
+  }
+  if (ends.length === 0) return null;
+  return ends.reduce((a, b) => (b.atMs < a.atMs ? b : a));
+}
+
+/** Status of an authorization at effective time `asOf`, as known at ledger time `knownAt`. */
+export function authorizationStatusAt(record: AuthorizationRecord, asOf: string, knownAt: string): AuthorizationStatus {
+  const asOfMs = instantMs(asOf);
+  const knownAtMs = instantMs(knownAt);
+  if (instantMs(record.recordedAt) > knownAtMs) return 'unknown';
+  if (instantMs(record.signature.signedAt) > asOfMs) return 'pending';
+  const end = authorizationEnd(record, knownAt);
+  if (end && asOfMs >= end.atMs) return end.cause;
+  const request = record.revocationRequest;
+  if (known(request, knownAtMs) && instantMs(request.effectiveAt) <= asOfMs) return 'revocation-requested';
+  return 'active';
+}
+
+/** In force at `asOf` as known at `knownAt`: signedAt <= asOf < end. An oral request does not end it (H9). */
+export function isAuthorizationActive(record: AuthorizationRecord, asOf: string, knownAt: string): boolean {
+  const status = authorizationStatusAt(record, asOf, knownAt);
+  return status === 'active' || status === 'revocation-requested';
+}
+
+// ---- evolve --------------------------------------------------------------------------------
+
+function evolveSubject(state: SubjectState, event: SubjectEvent, recorded?: RecordedRef): SubjectState {
+  const evidence = evidenceOf(recorded);
+  const next: SubjectState = { ...state, exists: true, revision: state.revision + 1 };
+  switch (event.type) {
+    case 'AuthorizationGranted': {
+      const { effectiveAt, recordedAt, ...terms } = event.data;
+      const record: AuthorizationRecord = {
+        ...terms,
+        effectiveAt,
+        recordedAt,
+        evidence,
+        revocation: null,
+        revocationRequest: null,
+        expiry: null,
+      };
+      return {
+        ...next,
+        subjectId: next.subjectId ?? terms.subjectId,
+        authorizations: [...state.authorizations.filter((a) => a.authorizationId !== terms.authorizationId), record],
+      };
+    }
+    case 'AuthorizationRevoked':
+    case 'AuthorizationRevocationRequested':
+    case 'AuthorizationExpired': {
+      const { authorizationId, effectiveAt, recordedAt } = event.data;
+      return {
+        ...next,
+        authorizations: state.authorizations.map((a) => {
+          if (a.authorizationId !== authorizationId) return a;
+          const fact = { effectiveAt, recordedAt, evidence };
+          // The first fact of each kind stands: a repeat is answered with the original's evidence.
+          if (event.type === 'AuthorizationRevoked') {
+            return a.revocation ? a : { ...a, revocation: { ...fact, receivedVia: event.data.receivedVia, note: event.data.note } };
+          }
+          if (event.type === 'AuthorizationRevocationRequested') {
+            return a.revocationRequest
+              ? a
+              : { ...a, revocationRequest: { ...fact, receivedVia: event.data.receivedVia, note: event.data.note } };
+          }
+          return a.expiry
+            ? a
+            : { ...a, expiry: { ...fact, reason: event.data.reason, expirationEvent: event.data.expirationEvent } };
+        }),
+      };
+    }
+    case 'PreferenceSet': {
+      const { purpose, channel, choice, source, effectiveAt, recordedAt } = event.data;
+      return {
+        ...next,
+        preferences: [...state.preferences, { purpose, channel, choice, source, effectiveAt, recordedAt, evidence }],
+      };
+    }
+    case 'ContactPointLinked': {
+      const { contactKey, type, value, effectiveAt, recordedAt } = event.data;
+      return {
+        ...next,
+        contacts: [...state.contacts, { action: 'linked', contactKey, type, value, effectiveAt, recordedAt, evidence }],
+      };
+    }
+    case 'ContactPointUnlinked': {
+      const { contactKey, type, effectiveAt, recordedAt } = event.data;
+      return {
+        ...next,
+        contacts: [...state.contacts, { action: 'unlinked', contactKey, type, effectiveAt, recordedAt, evidence }],
+      };
+    }
+    default:
+      return assertNever(event);
+  }
+}
+
+function assertNever(value: never): never {
+  throw new TypeError(`unhandled subject event ${JSON.stringify((value as { type?: unknown }).type)}`);
+}
+
+// ---- decide --------------------------------------------------------------------------------
+
+function invalid<E>(field: string, message: string): Decided<E> {
+  return reject({ code: 'InvalidCommand', field, message });
+}
+
+function notFound<E>(authorizationId: string): Decided<E> {
+  return reject({ code: 'AuthorizationNotFound', message: 'no such authorization for this subject', authorizationId });
+}
+
+function decideGrant(command: GrantAuthorization, state: SubjectState, context: DecideContext): Decided<SubjectEvent> {
+  const authorizationId = command.authorizationId ?? context.newId();
+  if (findAuthorization(state, authorizationId)) {
+    return reject({ code: 'AuthorizationAlreadyExists', message: 'an authorization with this id exists', authorizationId });
+  }
+  // 164.508(b)(2)(i): an expiration event already known to have occurred makes it defective.
+  const occurred = new Set(
+    state.authorizations
+      .map((a) => a.expiry)
+      .filter((e): e is ExpiryFact => e !== null && e.reason === 'event' && e.expirationEvent !== null)
+      .filter((e) => instantMs(e.effectiveAt) <= instantMs(context.now))
+      .map((e) => e.expirationEvent as string),
+  );
+  const check = checkAuthorization(command, context, occurred);
+  if (!check.ok) {
+    const n = check.missingElements.length;
+    return reject({
+      code: 'DefectiveAuthorization',
+      message: `the authorization is defective (45 CFR 164.508(b)(2)): ${n} element${n === 1 ? '' : 's'} missing or invalid`,
+      missingElements: check.missingElements,
+    });
+  }
+  // Past validation, every element below is present.
+  const signature = command.signature!;
+  return accept([
+    {
+      type: 'AuthorizationGranted',
+      data: {
+        authorizationId,
+        subjectId: command.subjectId,
+        formId: command.formId!,
+        formVersion: command.formVersion!,
+        purposes: [...new Set(command.purposes!)],
+        channels: [...new Set(command.channels ?? [])],
+        informationDescription: command.informationDescription!,
+        disclosers: [...command.disclosers!],
+        recipients: [...command.recipients!],
+        purposeStatement: command.purposeStatement!,
+        expiresAt: check.expiry.expiresAt,
+        expiresOn: check.expiry.expiresOn,
+        expirationEvent: check.expiry.expirationEvent,
+        remuneration: {
+          involved: command.remuneration?.involved === true,
+          statement: command.remuneration?.statement ?? null,
+        },
+        statements: { rightToRevoke: true, noConditioning: true, redisclosure: true },
+        signature: {
+          signerName: signature.signerName!,
+          signedAt: signature.signedAt!,
+          signerRole: signature.signerRole ?? 'self',
+          representativeAuthority: signature.representativeAuthority ?? null,
+          method: signature.method ?? 'typed',
+          hasImage: typeof signature.image === 'string' && signature.image.length > 0,
+        },
+        documentSha256: command.documentSha256 ?? null,
+        effectiveAt: signature.signedAt!,
+        recordedAt: context.now,
+      },
+    },
+  ]);
+}
+
+function decideRevoke(command: RevokeAuthorization, state: SubjectState, context: DecideContext): Decided<SubjectEvent> {
+  if (!isOneOf(REVOCATION_CHANNELS, command.receivedVia)) return invalid('receivedVia', 'unknown revocation channel');
+  if (!isInstant(command.receivedAt)) return invalid('receivedAt', 'not an instant with a zone');
+  const record = findAuthorization(state, command.authorizationId);
+  if (!record) return notFound(command.authorizationId);
+  // Already revoked: nothing to add; the caller answers with the first revocation's evidence.
+  if (record.revocation) return accept([]);
+  const note = command.note ?? null;
+  if (isOneOf(WRITTEN_REVOCATION_CHANNELS, command.receivedVia)) {
+    // 45 CFR 164.508(b)(5): revocation is effective on receipt, never retroactive.
+    return accept([
+      {
+        type: 'AuthorizationRevoked',
+        data: {
+          authorizationId: record.authorizationId,
+          receivedVia: command.receivedVia,
+          note,
+          effectiveAt: command.receivedAt,
+          recordedAt: context.now,
+        },
+      },
+    ]);
+  }
+  // H9: an oral request is not a revocation (164.508(b)(5) requires writing), but the person's
+  // wish takes effect at once as opt-outs for the authorization's purposes and channels.
+  if (record.revocationRequest) return accept([]);
+  const source: PreferenceSource = command.receivedVia === 'phone' ? 'phone' : 'in-person';
+  const optOuts: PreferenceSet[] = record.purposes.flatMap((purpose) =>
+    record.channels.map((channel) => ({
+      type: 'PreferenceSet' as const,
+      data: { purpose, channel, choice: 'opt-out' as const, source, effectiveAt: command.receivedAt, recordedAt: context.now },
+    })),
+  );
+  return accept([
+    {
+      type: 'AuthorizationRevocationRequested',
+      data: {
+        authorizationId: record.authorizationId,
+        receivedVia: command.receivedVia,
+        note,
+        effectiveAt: command.receivedAt,
+        recordedAt: context.now,
+      },
+    },
+    ...optOuts,
+  ]);
+}
+
+/** Ended as of `atMs` by an earlier expiry fact or revocation (as currently known). */
+function endedBy(record: AuthorizationRecord, atMs: number): boolean {
+  if (record.expiry) return true;
+  return record.revocation !== null && instantMs(record.revocation.effectiveAt) <= atMs;
+}
+
+function decideExpire(command: ExpireAuthorization, state: SubjectState, context: DecideContext): Decided<SubjectEvent> {
+  const record = findAuthorization(state, command.authorizationId);
+  if (!record) return notFound(command.authorizationId);
+  if (record.expiresAt === null) return accept([]);
+  const expiresAtMs = instantMs(record.expiresAt);
+  // Idempotent: early, repeated, or after an earlier end, the scheduler's call appends nothing.
+  if (expiresAtMs > instantMs(context.now) || endedBy(record, expiresAtMs)) return accept([]);
+  return accept([
+    {
+      type: 'AuthorizationExpired',
+      data: {
+        authorizationId: record.authorizationId,
+        reason: 'date',
+        expirationEvent: null,
+        effectiveAt: record.expiresAt,
+        recordedAt: context.now,
+      },
+    },
+  ]);
+}
+
+function decideExpirationEvent(
+  command: RecordExpirationEvent,
+  state: SubjectState,
+  context: DecideContext,
+): Decided<SubjectEvent> {
+  if (typeof command.event !== 'string' || command.event.trim() === '') return invalid('event', 'an event name is required');
+  if (!isInstant(command.occurredAt)) return invalid('occurredAt', 'not an instant with a zone');
+  const occurredMs = instantMs(command.occurredAt);
+  // H13: the event ends, at its occurrence, every authorization naming it that is still in force.
+  const events: AuthorizationExpired[] = state.authorizations
+    .filter((a) => a.expirationEvent === command.event)
+    .filter((a) => !endedBy(a, occurredMs))
+    .filter((a) => a.expiresAt === null || instantMs(a.expiresAt) > occurredMs)
+    .map((a) => ({
+      type: 'AuthorizationExpired',
+      data: {
+        authorizationId: a.authorizationId,
+        reason: 'event',
+        expirationEvent: command.event,
+        effectiveAt: command.occurredAt,
+        recordedAt: context.now,
+      },
+    }));
+  return accept(events);
+}
+
+function decidePreference(command: SetPreference, context: DecideContext): Decided<SubjectEvent> {
+  if (command.purpose !== '*' && !isOneOf(PURPOSES, command.purpose)) return invalid('purpose', 'unknown purpose');
+  if (command.channel !== '*' && !isOneOf(CHANNELS, command.channel)) return invalid('channel', 'unknown channel');
+  if (!isOneOf(PREFERENCE_CHOICES, command.choice)) return invalid('choice', 'unknown choice');
+  if (!isOneOf(PREFERENCE_SOURCES, command.source)) return invalid('source', 'unknown preference source');
+  const effectiveAt = command.effectiveAt ?? context.now;
+  if (!isInstant(effectiveAt)) return invalid('effectiveAt', 'not an instant with a zone');
+  return accept([
+    {
+      type: 'PreferenceSet',
+      data: {
+        purpose: command.purpose,
+        channel: command.channel,
+        choice: command.choice,
+        source: command.source,
+        effectiveAt,
+        recordedAt: context.now,
+      },
+    },
+  ]);
+}
+
+function isLinked(state: SubjectState, contactKey: string): boolean {
+  return linkedContacts(state).some((c) => c.contactKey === contactKey);
+}
+
+function decideLink(command: LinkContact, state: SubjectState, context: DecideContext): Decided<SubjectEvent> {
+  if (!isOneOf(CONTACT_TYPES, command.contactType)) return invalid('contactType', 'unknown contact type');
+  if (typeof command.value !== 'string' || contactKeyOf(command.value) !== command.contactKey) {
+    return invalid('contactKey', 'the contact key is not the hash of the normalised value');
+  }
+  const effectiveAt = command.effectiveAt ?? context.now;
+  if (!isInstant(effectiveAt)) return invalid('effectiveAt', 'not an instant with a zone');
+  if (isLinked(state, command.contactKey)) return accept([]);
+  return accept([
+    {
+      type: 'ContactPointLinked',
+      data: { contactKey: command.contactKey, type: command.contactType, value: command.value, effectiveAt, recordedAt: context.now },
+    },
+  ]);
+}
+
+function decideUnlink(command: UnlinkContact, state: SubjectState, context: DecideContext): Decided<SubjectEvent> {
+  const effectiveAt = command.effectiveAt ?? context.now;
+  if (!isInstant(effectiveAt)) return invalid('effectiveAt', 'not an instant with a zone');
+  const linked = linkedContacts(state).find((c) => c.contactKey === command.contactKey);
+  if (!linked) {
+    return reject({ code: 'ContactNotLinked', message: 'the contact point is not linked to this subject', contactKey: command.contactKey });
+  }
+  return accept([
+    {
+      type: 'ContactPointUnlinked',
+      data: { contactKey: linked.contactKey, type: linked.type, effectiveAt, recordedAt: context.now },
+    },
+  ]);
+}
+
+function decideSubject(command: SubjectCommand, state: SubjectState, context: DecideContext): Decided<SubjectEvent> {
+  if (!isInstant(context.now)) return invalid('context.now', 'not an instant with a zone');
+  switch (command.type) {
+    case 'GrantAuthorization':
+      return decideGrant(command, state, context);
+    case 'RevokeAuthorization':
+      return decideRevoke(command, state, context);
+    case 'ExpireAuthorization':
+      return decideExpire(command, state, context);
+    case 'RecordExpirationEvent':
+      return decideExpirationEvent(command, state, context);
+    case 'SetPreference':
+      return decidePreference(command, context);
+    case 'LinkContact':
+      return decideLink(command, state, context);
+    case 'UnlinkContact':
+      return decideUnlink(command, state, context);
+    default:
+      return invalid('type', 'unknown subject command');
+  }
+}
+
+/** The subject stream's decider: authorizations, preferences and linked contact points. */
+export const subjectDecider: Decider<SubjectCommand, SubjectEvent, SubjectState> & {
+  initialState(ids?: { tenantId?: string; subjectId?: string }): SubjectState;
+} = {
+  initialState: initialSubjectState,
+  evolve: evolveSubject,
+  decide: decideSubject,
+};
