@@ -11,3 +11,6 @@ export * from './opt-outs';
 export * from './subject';
 export * from './contact';
 export * from './tenant';
+export * from './policy/classify';
+export * from './policy/reasons';
+export * from './policy/evaluate';
