@@ -62,10 +62,11 @@ export class TokenVerifier {
       throw new InvalidTokenError('malformed token');
     }
     try {
-      const { payload } = this.external && issuer === this.externalIssuer?.issuer
+      const external = this.externalIssuer;
+      const { payload } = this.external && external && issuer === external.issuer
         ? await jwtVerify(token, this.external, {
-            issuer: this.externalIssuer.issuer,
-            audience: this.externalIssuer.audience,
+            issuer: external.issuer,
+            audience: external.audience,
             algorithms: ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'],
             clockTolerance: CLOCK_TOLERANCE_SECONDS,
           })

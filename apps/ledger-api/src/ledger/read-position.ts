@@ -1,0 +1,50 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { LedgerConfig } from '@app/platform';
+import type { EventStore } from '@app/event-store';
+import { Problem } from '../http/problem';
+import { isRfc3339 } from '../http/validators';
+import { CONFIG, EVENT_STORE } from './tokens';
+import { LedgerStreams } from './ledger-streams';
+
+export interface ReadOptions { asOf?: string; knownAt?: string; minPosition?: string }
+export interface ReadInstant { asOf: string; knownAt: string; now: string }
+
+/**
+ * The time-travel and read-your-writes options every query shares. `minPosition` only waits for the read side
+ * (bounded, then 503 with Retry-After); it never changes `knownAt`. `knownAt` cannot be in the future.
+ */
+@Injectable()
+export class ReadPosition {
+  constructor(
+    @Inject(CONFIG) private readonly config: LedgerConfig,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly streams: LedgerStreams,
+  ) {}
+
+  async prepare(options: ReadOptions): Promise<ReadInstant> {
+    const now = this.streams.now().toISOString();
+    const knownAt = options.knownAt ?? now;
+    if (Date.parse(knownAt) > Date.parse(now)) {
+      throw Problem.badRequest('knownAt cannot be later than now.', [{ field: 'knownAt', message: 'must not be in the future' }]);
+    }
+    if (options.minPosition !== undefined) await this.waitFor(BigInt(options.minPosition));
+    return { asOf: normalise(options.asOf ?? now), knownAt: normalise(knownAt), now };
+  }
+
+  private async waitFor(minPosition: bigint): Promise<void> {
+    const deadline = Date.now() + this.config.minPositionWaitMs;
+    for (;;) {
+      if ((await this.store.headPosition()) >= minPosition) return;
+      if (Date.now() >= deadline) {
+        throw new Problem(503, 'position-not-reached', 'Position not reached yet',
+          'The ledger has not reached minPosition yet; retry shortly.', { minPosition: minPosition.toString() }, { 'retry-after': '1' });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+}
+
+/** Instants compare as strings only in one canonical form. */
+function normalise(instant: string): string {
+  return isRfc3339(instant) ? new Date(instant).toISOString() : instant;
+}
