@@ -1,0 +1,130 @@
+import { Client, Pool, type PoolConfig, type QueryResult } from 'pg';
+import { Database, DatabaseClosedError, Queryable, Unlisten } from './database';
+
+export interface PgDatabaseOptions {
+  /** Pool size; default 10. */
+  max?: number;
+  applicationName?: string;
+}
+
+/** `Database` over a `pg.Pool` on a real PostgreSQL server. */
+export class PgDatabase implements Database {
+  readonly kind = 'postgres' as const;
+  private readonly pool: Pool;
+  private closed = false;
+  private listener?: Promise<Client>;
+  private readonly listeners = new Map<string, Set<(payload: string) => void>>();
+
+  constructor(private readonly connectionString: string, options: PgDatabaseOptions = {}) {
+    const config: PoolConfig = {
+      connectionString,
+      max: options.max ?? 10,
+      application_name: options.applicationName ?? 'consent-ledger',
+    };
+    this.pool = new Pool(config);
+    // An idle client losing its connection must not crash the process; the pool replaces it.
+    this.pool.on('error', () => undefined);
+  }
+
+  async query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]> {
+    if (this.closed) throw new DatabaseClosedError(this.kind);
+    return rowsOf<T>(await this.pool.query(sql, params as unknown[] | undefined));
+  }
+
+  async transaction<R>(fn: (tx: Queryable) => Promise<R>): Promise<R> {
+    if (this.closed) throw new DatabaseClosedError(this.kind);
+    const client = await this.pool.connect();
+    // A connection whose BEGIN/COMMIT/ROLLBACK failed is in an unknown state: destroy it, never reuse it.
+    let broken: Error | undefined;
+    const control = (sql: string) => client.query(sql).catch((error: Error) => {
+      broken = error;
+      throw error;
+    });
+    try {
+      await control('BEGIN');
+      const tx: Queryable = {
+        query: async <T>(sql: string, params?: readonly unknown[]) =>
+          rowsOf<T>(await client.query(sql, params as unknown[] | undefined)),
+      };
+      let result: R;
+      try {
+        result = await fn(tx);
+      } catch (error) {
+        await control('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+      await control('COMMIT');
+      return result;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async listen(channel: string, onNotify: (payload: string) => void): Promise<Unlisten> {
+    if (this.closed) throw new DatabaseClosedError(this.kind);
+    const client = await this.listenerClient();
+    let handlers = this.listeners.get(channel);
+    if (!handlers) {
+      handlers = new Set();
+      this.listeners.set(channel, handlers);
+      await client.query(`LISTEN ${quoteIdent(channel)}`);
+    }
+    handlers.add(onNotify);
+    return async () => {
+      const set = this.listeners.get(channel);
+      if (!set?.delete(onNotify) || set.size > 0) return;
+      this.listeners.delete(channel);
+      if (!this.closed) await client.query(`UNLISTEN ${quoteIdent(channel)}`).catch(() => undefined);
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const listener = this.listener;
+    this.listener = undefined;
+    if (listener) await listener.then((c) => c.end()).catch(() => undefined);
+    await this.pool.end();
+  }
+
+  /** One dedicated connection carries every LISTEN, so notifications never occupy a pool slot. */
+  private listenerClient(): Promise<Client> {
+    if (!this.listener) {
+      const client = new Client({ connectionString: this.connectionString, application_name: 'consent-ledger-listen' });
+      client.on('notification', (n) => {
+        for (const handler of this.listeners.get(n.channel) ?? []) handler(n.payload ?? '');
+      });
+      // A lost listener connection only costs latency: subscribers keep polling.
+      client.on('error', () => {
+        if (this.listener === connecting) this.listener = undefined;
+        this.listeners.clear();
+      });
+      const connecting: Promise<Client> = client.connect().then(() => client);
+      connecting.catch(() => {
+        if (this.listener === connecting) this.listener = undefined;
+      });
+      this.listener = connecting;
+    }
+    return this.listener;
+  }
+}
+
+function rowsOf<T>(result: QueryResult | QueryResult[]): T[] {
+  const last = Array.isArray(result) ? result[result.length - 1] : result;
+  return (last?.rows ?? []) as T[];
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** The connection string without its password, for error messages and logs. */
+export function redactConnectionString(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable connection string)';
+  }
+}
