@@ -1,17 +1,25 @@
 import { createHash } from 'node:crypto';
 
+/**
+ * The tenant segment of a stream id. A `-` inside a tenant id is escaped (`%2D`) so that tenant `a-b` with subject
+ * `c` and tenant `a` with subject `b-c` can never name the same stream.
+ */
+function tenantSegment(tenantId: string): string {
+  return tenantId.replace(/%/g, '%25').replace(/-/g, '%2D');
+}
+
 /** Stream of one subject (patient) within a tenant. */
 export function subjectStreamId(tenantId: string, subjectId: string): string {
-  return `subject-${tenantId}-${subjectId}`;
+  return `subject-${tenantSegment(tenantId)}-${subjectId}`;
 }
 
 /** Stream of one contact point (email address or phone number), keyed by its hash. */
 export function contactStreamId(tenantId: string, contactKey: string): string {
-  return `contact-${tenantId}-${contactKey}`;
+  return `contact-${tenantSegment(tenantId)}-${contactKey}`;
 }
 
 export function tenantStreamId(tenantId: string): string {
-  return `tenant-${tenantId}`;
+  return `tenant-${tenantSegment(tenantId)}`;
 }
 
 const EMAIL_LOCAL = /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;

@@ -20,6 +20,12 @@ describe('identity', () => {
     expect(tenantStreamId('acme')).toBe('tenant-acme');
   });
 
+  it('never lets two tenants name the same stream, whatever dashes their ids hold', () => {
+    expect(subjectStreamId('a-b', 'c')).not.toBe(subjectStreamId('a', 'b-c'));
+    expect(subjectStreamId('a-b', 'c')).toBe('subject-a%2Db-c');
+    expect(contactStreamId('a-b', 'k')).toBe('contact-a%2Db-k');
+  });
+
   it.each([
     ['  Jane.Doe+news@Example.COM ', 'jane.doe+news@example.com'],
     ['a@b.co', 'a@b.co'],
