@@ -60,7 +60,19 @@ function expectStrictlyIncreasing(positions: Position[]): void {
 }
 
 /** The behaviour every EventStore adapter must have; run once per adapter. */
-export function describeEventStoreContract(name: string, factory: () => Promise<EventStoreHarness>): void {
+export interface ContractOptions {
+  /** Transactions run concurrently (a real server), so a later one can commit before an earlier one. */
+  concurrentTransactions: boolean;
+}
+
+export function describeEventStoreContract(
+  name: string,
+  factory: () => Promise<EventStoreHarness>,
+  options: ContractOptions,
+): void {
+  // Only meaningful where a later transaction can commit first; PGlite serialises transactions.
+  const itWithConcurrentTransactions = options.concurrentTransactions ? it : it.skip;
+
   describe(`EventStore contract: ${name}`, () => {
     let harness: EventStoreHarness;
     let store: EventStore;
@@ -227,6 +239,7 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
       });
 
       it('a global reader sees every event of 20 concurrent writers exactly once, in increasing position order', async () => {
+        if (options.concurrentTransactions && !harness.withSlowCommits) throw new Error('withSlowCommits is required');
         const slowStore = harness.withSlowCommits?.((s) => s.includes('-slow-'), 120) ?? store;
         const seen: RecordedEvent[] = [];
         const ours = new Set<string>();
@@ -259,11 +272,8 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
         }
       });
 
-      it('holds back an event committed by a transaction that started later, until the earlier one commits', async () => {
-        if (!harness.withSlowCommits) {
-          // One connection, transactions serialised: a later transaction cannot commit first.
-          return;
-        }
+      itWithConcurrentTransactions('holds back an event committed by a transaction that started later, until the earlier one commits', async () => {
+        if (!harness.withSlowCommits) throw new Error('an adapter with concurrent transactions must offer withSlowCommits');
         const slowStore = harness.withSlowCommits(() => true, 400);
         const from = await store.headPosition();
         const early = stream('early');

@@ -1,6 +1,7 @@
 import { PostgresEventStore } from '@app/event-store';
 import { createTestPgliteDatabase } from '../../../test/support/database';
 import { describeEventStoreContract } from './event-store.contract';
+import { describePostgresSchemaChecks } from './postgres-schema.checks';
 import { tamperWithEventData } from './tamper';
 
 describeEventStoreContract('PGlite (embedded)', async () => {
@@ -11,4 +12,6 @@ describeEventStoreContract('PGlite (embedded)', async () => {
     tamper: (streamId, revision, data) => tamperWithEventData(database.db, streamId, revision, data),
     close: () => database.drop(),
   };
-});
+}, { concurrentTransactions: false });
+
+describePostgresSchemaChecks('PGlite (embedded)', () => createTestPgliteDatabase());

@@ -1,6 +1,7 @@
 import { PostgresEventStore } from '@app/event-store';
 import { createTestPgDatabase, TestPgDatabase } from '../../../test/support/database';
 import { describeEventStoreContract } from './event-store.contract';
+import { describePostgresSchemaChecks } from './postgres-schema.checks';
 import { tamperWithEventData } from './tamper';
 
 describeEventStoreContract('PostgreSQL server (pg)', async () => {
@@ -17,4 +18,6 @@ describeEventStoreContract('PostgreSQL server (pg)', async () => {
     tamper: (streamId, revision, data) => tamperWithEventData(database.db, streamId, revision, data),
     close: () => database.drop(),
   };
-});
+}, { concurrentTransactions: true });
+
+describePostgresSchemaChecks('PostgreSQL server (pg)', createTestPgDatabase);
