@@ -65,14 +65,15 @@ describe('every route', () => {
 
   it("never lets another tenant's writes reach this tenant's subject", async () => {
     const other = await ledger.token('globex');
+    const check = await ledger.request('POST', '/v1/eligibility/check', {
+      token: other, body: { subjectId: 'p-1001', channel: 'email', purpose: 'marketing' },
+    });
+    expect(check.body.decision).toBe('DENY');
+    expect(check.body.reasons.map((r: { code: string }) => r.code)).toEqual(expect.arrayContaining(['NO_AUTHORIZATION', 'UNKNOWN_SUBJECT']));
     const before = await ledger.request('GET', '/v1/subjects/p-1001/history', { token: write });
     for (const route of cases.filter((r) => !r.addressesExisting && r.method !== 'GET')) await send(route, other);
     const after = await ledger.request('GET', '/v1/subjects/p-1001/history', { token: write });
     expect(after.body.events).toEqual(before.body.events);
-    const check = await ledger.request('POST', '/v1/eligibility/check', {
-      token: other, body: { subjectId: 'p-1001', channel: 'email', purpose: 'marketing' },
-    });
-    expect(check.body.reasons.map((r: { code: string }) => r.code)).not.toContain('AUTHORIZED');
   });
 
   it('refuses every malformed body or query with a 400 problem listing the fields, appending nothing', async () => {

@@ -87,7 +87,8 @@ export interface EventStore {
   /** The highest position readers can see; 0n for an empty store. */
   headPosition(): Promise<Position>;
   /** Recomputes every stream's hash chain (optionally only streams starting with a prefix). */
-  verifyChains(options?: { streamPrefix?: string }): Promise<VerifyResult>;
+  /** Recompute the hash chains: every stream, those of one tenant, or those whose id starts with a prefix. */
+  verifyChains(options?: { streamPrefix?: string; tenantId?: string }): Promise<VerifyResult>;
 }
 
 export const START_POSITION: Position = 0n;

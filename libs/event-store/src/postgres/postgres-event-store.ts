@@ -192,7 +192,7 @@ export class PostgresEventStore implements EventStore {
     };
   }
 
-  async verifyChains(options: { streamPrefix?: string } = {}): Promise<VerifyResult> {
+  async verifyChains(options: { streamPrefix?: string; tenantId?: string } = {}): Promise<VerifyResult> {
     const prefix = options.streamPrefix ?? '';
     let cursor: { streamId: string; revision: number } = { streamId: prefix, revision: -1 };
     let streams = 0;
@@ -217,9 +217,10 @@ export class PostgresEventStore implements EventStore {
                 s.revision AS stream_revision, s.last_hash AS stream_last_hash
            FROM ledger_events e LEFT JOIN ledger_streams s ON s.stream_id = e.stream_id
           WHERE (e.stream_id, e.revision) > ($1::text, $2::integer) AND starts_with(e.stream_id, $3::text)
+            AND ($4::text IS NULL OR e.tenant_id = $4::text)
           ORDER BY e.stream_id, e.revision
           LIMIT 1000`,
-        [cursor.streamId, cursor.revision, prefix],
+        [cursor.streamId, cursor.revision, prefix, options.tenantId ?? null],
       );
       for (const row of rows) {
         if (current?.streamId !== row.stream_id) {
