@@ -1,0 +1,383 @@
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { ensureKafkaJars, javaBinary, kafkaMajor, kafkaVersion } from './jars';
+
+export { DEFAULT_KAFKA_VERSION, ensureKafkaJars } from './jars';
+
+const HOST = '127.0.0.1';
+
+export interface StartKafkaOptions {
+  /** Kafka version (Maven `org.apache.kafka:kafka_2.13`); default KAFKA_VERSION or 3.9.2. */
+  version?: string;
+  /** Client listener port; default a free one. */
+  port?: number;
+  /** KRaft controller listener port; default a free one. */
+  controllerPort?: number;
+  /** Maximum heap; default '512m'. */
+  heap?: string;
+  /** How long to wait for the broker to answer describeCluster; default 120 s. */
+  startupTimeoutMs?: number;
+  /** How long stop() waits after SIGTERM before SIGKILL; default 20 s. */
+  stopTimeoutMs?: number;
+  /** Extra server.properties entries, overriding the defaults. */
+  config?: Record<string, string | number | boolean>;
+  /** Keep the node process alive while the broker runs (for `npm run kafka:dev`); default false. */
+  keepProcessAlive?: boolean;
+  /** Called when the broker exits without stop() or kill() having been asked for. */
+  onUnexpectedExit?: (code: number | null, signal: NodeJS.Signals | null) => void;
+}
+
+export interface KafkaBroker {
+  /** Bootstrap address for clients: `127.0.0.1:PORT`. */
+  readonly brokers: string;
+  readonly port: number;
+  readonly controllerPort: number;
+  readonly version: string;
+  readonly clusterId: string;
+  /** Temp folder holding server.properties, the data (`data/`) and the logs (`server.log`, `stdout.log`). */
+  readonly dir: string;
+  readonly logFile: string;
+  /** The java process id, while it runs. */
+  readonly pid: number | undefined;
+  /**
+   * Stops the broker cleanly (SIGTERM, SIGKILL after stopTimeoutMs) and deletes its temp folder,
+   * unless keepData is set, in which case restart() can bring the same broker back. Idempotent.
+   */
+  stop(options?: { keepData?: boolean }): Promise<void>;
+  /** Crashes the broker (SIGKILL) and waits for it to be gone; the data is kept for restart(). */
+  kill(): Promise<void>;
+  /** Starts the broker again on the same ports with the same data, after stop({ keepData }) or kill(). */
+  restart(): Promise<void>;
+}
+
+/** Every java process started here, killed on exit whatever the tests did. */
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const child of live) {
+      try {
+        child.kill('SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+  });
+}
+
+/** A free loopback port. */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, HOST, () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** True when something accepts TCP connections on 127.0.0.1:port. */
+export function isListening(port: number): Promise<boolean> {
+  return new Promise((resolveListening) => {
+    const socket = createConnection({ host: HOST, port });
+    socket.setTimeout(1000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolveListening(true);
+    });
+    socket.once('error', () => resolveListening(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolveListening(false);
+    });
+  });
+}
+
+/** Kafka's cluster ids are 16 random bytes, base64url without padding. */
+function randomClusterId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+function serverProperties(dir: string, port: number, controllerPort: number, extra: StartKafkaOptions['config']): string {
+  const config: Record<string, string | number | boolean> = {
+    'process.roles': 'broker,controller',
+    'node.id': 1,
+    'controller.quorum.voters': `1@${HOST}:${controllerPort}`,
+    listeners: `PLAINTEXT://${HOST}:${port},CONTROLLER://${HOST}:${controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://${HOST}:${port}`,
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'controller.listener.names': 'CONTROLLER',
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'log.dirs': join(dir, 'data'),
+    // One node on a small machine.
+    'offsets.topic.replication.factor': 1,
+    'offsets.topic.num.partitions': 10,
+    'transaction.state.log.replication.factor': 1,
+    'transaction.state.log.min.isr': 1,
+    'transaction.state.log.num.partitions': 10,
+    'share.coordinator.state.topic.replication.factor': 1,
+    'share.coordinator.state.topic.min.isr': 1,
+    'group.initial.rebalance.delay.ms': 0,
+    'num.partitions': 3,
+    'default.replication.factor': 1,
+    'min.insync.replicas': 1,
+    'auto.create.topics.enable': false,
+    'num.network.threads': 2,
+    'num.io.threads': 4,
+    'background.threads': 4,
+    'num.recovery.threads.per.data.dir': 1,
+    'log.cleaner.threads': 1,
+    'log.cleaner.dedupe.buffer.size': 16 * 1024 * 1024,
+    ...extra,
+  };
+  return Object.entries(config)
+    .map(([key, value]) => `${key}=${value}`)
+    .join('\n') + '\n';
+}
+
+/** Logs go to server.log in the temp folder, never to the test output. */
+function writeLogConfig(dir: string, major: number): string {
+  const logFile = join(dir, 'server.log');
+  if (major < 4) {
+    const file = join(dir, 'log4j.properties');
+    writeFileSync(
+      file,
+      [
+        'log4j.rootLogger=INFO, file',
+        'log4j.appender.file=org.apache.log4j.FileAppender',
+        `log4j.appender.file.File=${logFile}`,
+        'log4j.appender.file.layout=org.apache.log4j.PatternLayout',
+        'log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n',
+        'log4j.logger.kafka.request.logger=WARN',
+        'log4j.logger.state.change.logger=WARN',
+        '',
+      ].join('\n'),
+    );
+    return `-Dlog4j.configuration=file:${file}`;
+  }
+  const file = join(dir, 'log4j2.properties');
+  writeFileSync(
+    file,
+    [
+      'appender.file.type=File',
+      'appender.file.name=file',
+      `appender.file.fileName=${logFile}`,
+      'appender.file.layout.type=PatternLayout',
+      'appender.file.layout.pattern=[%d] %p %m (%c)%n',
+      'rootLogger.level=INFO',
+      'rootLogger.appenderRef.file.ref=file',
+      '',
+    ].join('\n'),
+  );
+  return `-Dlog4j2.configurationFile=${file}`;
+}
+
+function tail(file: string, lines = 40): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no output)';
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((done) => setTimeout(done, ms));
+}
+
+/**
+ * Starts a real Apache Kafka broker: KRaft, combined broker and controller, one node, on free
+ * loopback ports with a fresh temp folder, from jars cached under .cache/kafka. Resolves once the
+ * broker answers describeCluster. Java (and Maven, for the first download) must be installed; a
+ * missing one is an error, never a skip.
+ */
+export async function startKafka(options: StartKafkaOptions = {}): Promise<KafkaBroker> {
+  const version = kafkaVersion(options.version);
+  const java = javaBinary();
+  const libs = ensureKafkaJars(version);
+  const classpath = join(libs, '*');
+  const major = kafkaMajor(version);
+  installExitHook();
+
+  const dir = await mkdtemp(join(tmpdir(), 'kafka-test-'));
+  const logFile = join(dir, 'server.log');
+  const stdoutFile = join(dir, 'stdout.log');
+  const propertiesFile = join(dir, 'server.properties');
+  const clusterId = randomClusterId();
+  const jvmBase = [
+    `-Xmx${options.heap ?? '512m'}`,
+    '-Xms64m',
+    '-Xss512k',
+    '-XX:+UseSerialGC',
+    // C1 only: a third faster start, and far more throughput than any test here needs.
+    '-XX:TieredStopAtLevel=1',
+    '-XX:-UsePerfData',
+    '-Djava.awt.headless=true',
+    writeLogConfig(dir, major),
+    `-Dkafka.logs.dir=${dir}`,
+    '-cp',
+    classpath,
+  ];
+
+  let port = options.port ?? 0;
+  let controllerPort = options.controllerPort ?? 0;
+  let child: ChildProcess | undefined;
+  let watchdog: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
+  let expectingExit = false;
+  let removed = false;
+
+  const format = (): void => {
+    writeFileSync(propertiesFile, serverProperties(dir, port, controllerPort, options.config));
+    const result = spawnSync(java, [...jvmBase, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propertiesFile], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    if (result.error || result.status !== 0) {
+      throw new Error(`Formatting Kafka storage failed (exit ${result.status}): ${result.error?.message ?? ''}\n${result.stdout}\n${result.stderr}\n${tail(logFile)}`);
+    }
+  };
+
+  const launch = (): void => {
+    const out = openSync(stdoutFile, 'a');
+    try {
+      child = spawn(java, [...jvmBase, 'kafka.Kafka', propertiesFile], { stdio: ['ignore', out, out], cwd: dir });
+    } finally {
+      closeSync(out);
+    }
+    const proc = child;
+    live.add(proc);
+    expectingExit = false;
+    exited = new Promise((done) => {
+      proc.once('exit', (code, signal) => {
+        live.delete(proc);
+        watchdog?.kill('SIGKILL');
+        if (!expectingExit) options.onUnexpectedExit?.(code, signal);
+        done();
+      });
+    });
+    proc.once('error', () => undefined);
+    // Kills the broker if this node process dies without stopping it (a SIGKILLed jest worker):
+    // ignores the signals a Ctrl-C or a worker shutdown sends, and polls both processes.
+    watchdog = spawn(
+      'sh',
+      [
+        '-c',
+        'trap "" INT TERM HUP; while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done; ' +
+          'if kill -0 "$2" 2>/dev/null; then kill -TERM "$2"; sleep 15; kill -KILL "$2" 2>/dev/null; fi',
+        'kafka-watchdog',
+        String(process.pid),
+        String(proc.pid),
+      ],
+      { stdio: 'ignore' },
+    );
+    watchdog.once('error', () => undefined);
+    watchdog.unref();
+    if (!options.keepProcessAlive) proc.unref();
+  };
+
+  const waitReady = async (): Promise<void> => {
+    const deadline = Date.now() + (options.startupTimeoutMs ?? 120_000);
+    let lastError: unknown;
+    let gone = false;
+    void exited.then(() => (gone = true));
+    while (Date.now() < deadline) {
+      if (gone) throw new Error(`Kafka exited during start-up (exit ${child?.exitCode}, signal ${child?.signalCode}).\n${tail(stdoutFile)}\n${tail(logFile)}`);
+      if (await isListening(port)) {
+        const admin = new Kafka({
+          clientId: 'kafka-test-harness',
+          brokers: [`${HOST}:${port}`],
+          logLevel: logLevel.NOTHING,
+          connectionTimeout: 2000,
+          retry: { retries: 0 },
+        }).admin();
+        try {
+          await admin.connect();
+          const cluster = await admin.describeCluster();
+          if (cluster.brokers.length > 0 && cluster.controller !== null) return;
+        } catch (error) {
+          lastError = error;
+        } finally {
+          await admin.disconnect().catch(() => undefined);
+        }
+      }
+      await sleep(100);
+    }
+    throw new Error(`Kafka did not answer describeCluster on ${HOST}:${port} in time: ${String(lastError)}\n${tail(stdoutFile)}\n${tail(logFile)}`);
+  };
+
+  const halt = async (signal: NodeJS.Signals, timeoutMs: number): Promise<void> => {
+    const proc = child;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    expectingExit = true;
+    proc.kill(signal);
+    const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+    try {
+      await exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  const stop = async ({ keepData = false }: { keepData?: boolean } = {}): Promise<void> => {
+    await halt('SIGTERM', options.stopTimeoutMs ?? 20_000);
+    if (!keepData && !removed) {
+      removed = true;
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+
+  // Free ports can be taken by someone else between probing and binding: try again with new ones.
+  const pickPorts = options.port === undefined || options.controllerPort === undefined;
+  for (let attempt = 1; ; attempt++) {
+    if (options.port === undefined) port = await freePort();
+    if (options.controllerPort === undefined) {
+      do controllerPort = await freePort();
+      while (controllerPort === port);
+    }
+    try {
+      format();
+      launch();
+      await waitReady();
+      break;
+    } catch (error) {
+      await halt('SIGKILL', 0);
+      const bindFailure = /Address already in use|BindException/.test(`${String(error)} ${tail(stdoutFile, 200)} ${tail(logFile, 200)}`);
+      if (!pickPorts || !bindFailure || attempt >= 3) {
+        await rm(dir, { recursive: true, force: true });
+        throw error;
+      }
+      await rm(join(dir, 'data'), { recursive: true, force: true });
+    }
+  }
+
+  return {
+    brokers: `${HOST}:${port}`,
+    port,
+    controllerPort,
+    version,
+    clusterId,
+    dir,
+    logFile,
+    get pid() {
+      return child && child.exitCode === null && child.signalCode === null ? child.pid : undefined;
+    },
+    stop,
+    kill: () => halt('SIGKILL', 0),
+    restart: async () => {
+      if (removed || !existsSync(dir)) throw new Error('restart() after stop() without keepData: the broker data is gone');
+      if (child && child.exitCode === null && child.signalCode === null) throw new Error('restart(): the broker is still running');
+      launch();
+      await waitReady();
+    },
+  };
+}
