@@ -57,7 +57,7 @@ describe.each(['pglite', 'postgres'] as const)('the README tour on %s', (backend
       body: { subjectId: 'p-1001', channel: 'email', communication: { category: 'third-party-product', thirdPartyRemuneration: true }, minPosition: revoked.body.position },
     });
     expect(denied.body.decision).toBe('DENY');
-    expect(codes(denied.body)).toContain('AUTHORIZATION_REVOKED');
+    expect(codes(denied.body)).toEqual(['NO_AUTHORIZATION', 'AUTHORIZATION_REVOKED']);
 
     // 45 CFR 164.508(b)(5): the revocation is not retroactive.
     const before = await ledger.request('POST', '/v1/eligibility/check', {
