@@ -8,8 +8,8 @@ const swc = ['@swc/jest', {
   module: { type: 'commonjs' },
 }];
 const moduleNameMapper = {
-  '^@app/(domain|event-store|platform|security)$': '<rootDir>/libs/$1/src',
-  '^@app/(domain|event-store|platform|security)/(.*)$': '<rootDir>/libs/$1/src/$2',
+  '^@app/(domain|event-store|platform|security|projections|messaging|documents)$': '<rootDir>/libs/$1/src',
+  '^@app/(domain|event-store|platform|security|projections|messaging|documents)/(.*)$': '<rootDir>/libs/$1/src/$2',
 };
 const ESM_ONLY = ['jose', 'content-disposition'];
 const project = (name, suffix, extra = {}) => ({
