@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -30,8 +31,15 @@ export function kafkaCacheRoot(): string {
   return process.env.KAFKA_CACHE_DIR || resolve(__dirname, '..', '..', '..', '.cache', 'kafka');
 }
 
-/** The java binary: $JAVA_HOME/bin/java when set, else `java` on PATH. Throws when there is none. */
-export function javaBinary(): string {
+export interface Java {
+  /** The java binary: $JAVA_HOME/bin/java when set, else `java` on PATH. */
+  path: string;
+  /** Short hash of `java -version`, naming files (class-data archives) valid for this JVM only. */
+  build: string;
+}
+
+/** Finds Java, or throws an error naming what is missing. */
+export function findJava(): Java {
   const fromHome = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : undefined;
   const java = fromHome && existsSync(fromHome) ? fromHome : 'java';
   const probe = spawnSync(java, ['-version'], { encoding: 'utf8' });
@@ -41,7 +49,8 @@ export function javaBinary(): string {
         'Install a JDK (e.g. apt-get install openjdk-17-jdk-headless) or set JAVA_HOME.',
     );
   }
-  return java;
+  const build = createHash('sha256').update(`${java}\n${probe.stderr}${probe.stdout}`).digest('hex').slice(0, 12);
+  return { path: java, build };
 }
 
 function requireMaven(): void {
