@@ -2,6 +2,15 @@ import type { GrantAuthorization } from './commands';
 import type { DecideContext } from './decider';
 import type { AuthorizationElement, MissingElement } from './errors';
 import { DEFAULT_TENANT_SETTINGS } from './events';
+import {
+  END_OF_TREATMENT_EVENT,
+  PART2_ELEMENT_RULES,
+  PART2_TPO_EXPIRIES,
+  PART2_TPO_PURPOSES,
+  isPart2Consent,
+  type Part2Terms,
+} from './part2';
+import { isOneOf } from './vocabulary';
 import { endOfDayInZone, formatInstant, instantMs, isCalendarDate, isValidTimeZone } from './time';
 
 /** How far in the future a signature may be dated (clock skew between signer and ledger). */
@@ -27,6 +36,26 @@ export const ELEMENT_RULES: Readonly<Record<AuthorizationElement, string>> = {
   form: '45 CFR 164.508(b)(1)',
 };
 
+/** The compliance.md id of the rule behind each element of a HIPAA authorization. */
+export const ELEMENT_RULE_IDS: Readonly<Record<AuthorizationElement, string>> = {
+  informationDescription: 'H4',
+  disclosers: 'H4',
+  recipients: 'H4',
+  purposes: 'H4',
+  purposeStatement: 'H4',
+  expiration: 'H4',
+  signature: 'H4',
+  signedAt: 'H4',
+  representativeAuthority: 'H4',
+  'statements.rightToRevoke': 'H5',
+  'statements.noConditioning': 'H5',
+  'statements.redisclosure': 'H5',
+  'remuneration.statement': 'H3',
+  compound: 'H8',
+  conditioned: 'H8',
+  form: 'H8',
+};
+
 /** 164.508(b)(2)(i): an authorization whose expiry has passed is defective. */
 const EXPIRY_PASSED_RULE = '45 CFR 164.508(b)(2)(i)';
 
@@ -43,6 +72,8 @@ export interface ValidatedExpiry {
   expiresAt: string | null;
   expiresOn: string | null;
   expirationEvent: string | null;
+  /** P1: the Part 2 terms of a `part2-consent` form, null for any other form. */
+  part2: Part2Terms | null;
 }
 
 export type GrantCheck =
@@ -59,8 +90,17 @@ export function checkAuthorization(
   knownOccurredEvents: ReadonlySet<string> = new Set(),
 ): GrantCheck {
   const defects: MissingElement[] = [];
-  const defect = (element: AuthorizationElement, message: string, rule = ELEMENT_RULES[element]) =>
-    defects.push({ element, rule, message });
+  // P1: a Part 2 consent's elements answer to 42 CFR 2.31 where Part 2 has its own paragraph.
+  const part2 = isPart2Consent(command);
+  const defect = (element: AuthorizationElement, message: string, rule?: string, ruleId?: string) => {
+    const part2Rule = part2 ? PART2_ELEMENT_RULES[element] : undefined;
+    defects.push({
+      element,
+      rule: rule ?? part2Rule ?? ELEMENT_RULES[element],
+      ruleId: ruleId ?? (part2Rule ? 'P1' : ELEMENT_RULE_IDS[element]),
+      message,
+    });
+  };
 
   if (!nonEmptyText(command.formId) || !nonEmptyText(command.formVersion)) {
     defect('form', 'the form and its version must be identified');
@@ -120,6 +160,32 @@ export function checkAuthorization(
     defect('conditioned', 'treatment, payment, enrollment or eligibility may not be conditioned on signing');
   }
 
+  // P1, P2: Part 2 terms; a TPO consent names TPO purposes only and alone may expire 'none' / 'end of treatment'.
+  const part2Terms = command.part2 ?? null;
+  const tpo = part2 && part2Terms?.tpo === true;
+  let part2Expiry: Part2Terms['expiry'] = null;
+  if (part2Terms !== null && !part2) {
+    defect('form', 'Part 2 terms belong on a part2-consent form only', '42 CFR 2.31(a)', 'P1');
+  }
+  if (part2Terms?.expiry != null) {
+    if (!isOneOf(PART2_TPO_EXPIRIES, part2Terms.expiry)) {
+      defect('expiration', 'unknown Part 2 expiry', PART2_ELEMENT_RULES.expiration, 'P1');
+    } else if (!tpo) {
+      defect('expiration', '"end of treatment" or "none" suffices only for a treatment, payment and operations consent', PART2_ELEMENT_RULES.expiration, 'P1');
+    } else {
+      part2Expiry = part2Terms.expiry;
+    }
+  }
+  if (tpo && Array.isArray(command.purposes)) {
+    for (const purpose of command.purposes.filter((p) => !PART2_TPO_PURPOSES.includes(p))) {
+      if (purpose === 'marketing') {
+        defect('purposes', 'a Part 2 treatment, payment and operations consent never covers marketing', '42 CFR 2.31(a)(5)(ii)', 'P2');
+      } else {
+        defect('purposes', 'a Part 2 treatment, payment and operations consent names only those purposes', '42 CFR 2.31(a)(5)(ii)', 'P1');
+      }
+    }
+  }
+
   // Expiration (c)(1)(v): a date or an event; already passed is defective (b)(2)(i).
   let expiresAtMs = NaN;
   let expiryBroken = false;
@@ -141,19 +207,26 @@ export function checkAuthorization(
       expiresAtMs = Number.isNaN(expiresAtMs) ? endMs : Math.min(expiresAtMs, endMs);
     }
   }
-  const expirationEvent = nonEmptyText(command.expirationEvent) ? (command.expirationEvent as string) : null;
-  if (!expiryBroken && Number.isNaN(expiresAtMs) && expirationEvent === null) {
+  const expirationEvent = nonEmptyText(command.expirationEvent)
+    ? (command.expirationEvent as string)
+    : part2Expiry === 'end-of-treatment'
+      ? END_OF_TREATMENT_EVENT
+      : null;
+  if (part2 && !tpo && expirationEvent === END_OF_TREATMENT_EVENT) {
+    defect('expiration', '"end of treatment" suffices only for a treatment, payment and operations consent', PART2_ELEMENT_RULES.expiration, 'P1');
+  }
+  if (!expiryBroken && Number.isNaN(expiresAtMs) && expirationEvent === null && part2Expiry !== 'none') {
     defect('expiration', 'an expiration date or an expiration event is required');
   }
   if (!Number.isNaN(expiresAtMs)) {
     if (!Number.isNaN(signedAtMs) && expiresAtMs <= signedAtMs) {
-      defect('expiration', 'the expiration is not after the signature', EXPIRY_PASSED_RULE);
+      defect('expiration', 'the expiration is not after the signature', EXPIRY_PASSED_RULE, 'H8');
     } else if (expiresAtMs < nowMs) {
-      defect('expiration', 'the expiration date has passed', EXPIRY_PASSED_RULE);
+      defect('expiration', 'the expiration date has passed', EXPIRY_PASSED_RULE, 'H8');
     }
   }
   if (expirationEvent !== null && knownOccurredEvents.has(expirationEvent)) {
-    defect('expiration', 'the expiration event is known to have occurred', EXPIRY_PASSED_RULE);
+    defect('expiration', 'the expiration event is known to have occurred', EXPIRY_PASSED_RULE, 'H8');
   }
 
   if (defects.length > 0) return { ok: false, missingElements: defects };
@@ -163,6 +236,7 @@ export function checkAuthorization(
       expiresAt: Number.isNaN(expiresAtMs) ? null : formatInstant(expiresAtMs),
       expiresOn: command.expiresOn ?? null,
       expirationEvent,
+      part2: part2 ? { tpo: tpo === true, expiry: part2Expiry } : null,
     },
   };
 }

@@ -1,5 +1,10 @@
+import type { Part2TpoExpiry } from './part2';
 import type {
+  AuthorizationDefect,
   Channel,
+  CopyMethod,
+  IntentAct,
+  NonSubjectPreferenceSource,
   ChannelScope,
   ContactType,
   OptInSource,
@@ -11,6 +16,7 @@ import type {
   RevocationChannel,
   SignatureMethod,
   SignerRole,
+  SmsReviewOutcome,
 } from './vocabulary';
 
 // ---- subject commands ----------------------------------------------------------------------
@@ -47,7 +53,21 @@ export interface GrantAuthorization {
     method?: SignatureMethod;
     /** Base64 image or scan; only its presence reaches the event. */
     image?: string | null;
+    /** E1: the act adopted with intent to sign; derived from `method` when absent. */
+    intentAct?: IntentAct;
+    /** E3: attribution (portal session, method, IP, user agent). */
+    authentication?: {
+      method?: string;
+      ip?: string | null;
+      userAgent?: string | null;
+      sessionId?: string | null;
+    } | null;
   } | null;
+  /**
+   * P1: Part 2 terms of a `part2-consent` form. `tpo` marks a treatment/payment/operations consent, which alone
+   * may take `expiry` `none` or `end-of-treatment` (the latter ends at the expiration event `end-of-treatment`).
+   */
+  part2?: { tpo?: boolean; expiry?: Part2TpoExpiry | null } | null;
   /** 164.508(b)(3): bundled with another document (e.g. a treatment consent). */
   compound?: boolean;
   /** 164.508(b)(4): care conditioned on signing. */
@@ -81,7 +101,8 @@ export interface SetPreference {
   purpose: PurposeScope;
   channel: ChannelScope;
   choice: PreferenceChoice;
-  source: PreferenceSource;
+  /** A bulk import may record opt-outs; its opt-in cannot lift an opt-out in force (H10, C6). */
+  source: PreferenceSource | NonSubjectPreferenceSource;
   /** Default: `context.now`. */
   effectiveAt?: string;
 }
@@ -101,6 +122,43 @@ export interface UnlinkContact {
   effectiveAt?: string;
 }
 
+/** H7: the individual was given a copy of the authorization (164.508(c)(4)). */
+export interface RecordCopyProvided {
+  type: 'RecordCopyProvided';
+  authorizationId: string;
+  method: CopyMethod;
+  /** Default: `context.now`. */
+  providedAt?: string;
+}
+
+/** E2: consent to electronic records, after the required disclosures, showing the person can open the format. */
+export interface GiveEsignConsent {
+  type: 'GiveEsignConsent';
+  disclosureVersion: string;
+  demonstratedAccess: boolean;
+  givenAt?: string;
+}
+
+export interface WithdrawEsignConsent {
+  type: 'WithdrawEsignConsent';
+  withdrawnAt?: string;
+}
+
+/** H8: a defect discovered after intake. */
+export interface InvalidateAuthorization {
+  type: 'InvalidateAuthorization';
+  authorizationId: string;
+  defect: AuthorizationDefect;
+  /** Default: `context.now`. */
+  discoveredAt?: string;
+}
+
+/** DELETE /v1/subjects/{id}: refused while a retention hold applies (H11). */
+export interface EraseSubject {
+  type: 'EraseSubject';
+  subjectId?: string;
+}
+
 export type SubjectCommand =
   | GrantAuthorization
   | RevokeAuthorization
@@ -108,7 +166,12 @@ export type SubjectCommand =
   | RecordExpirationEvent
   | SetPreference
   | LinkContact
-  | UnlinkContact;
+  | UnlinkContact
+  | RecordCopyProvided
+  | GiveEsignConsent
+  | WithdrawEsignConsent
+  | InvalidateAuthorization
+  | EraseSubject;
 
 // ---- contact commands ----------------------------------------------------------------------
 
@@ -136,7 +199,29 @@ export interface OptInContact {
   occurredAt?: string;
 }
 
-export type ContactCommand = OptOutContact | OptInContact;
+/** POST /v1/inbound/sms, on the stream of the sending number (T1-T3). */
+export interface RecordInboundSms {
+  type: 'RecordInboundSms';
+  /** The sending number in E.164; only its key reaches the contact stream. */
+  from: string;
+  /** contactKeyOf(from). */
+  contactKey: string;
+  body: string;
+  /** Default: `context.now`. Decides the policy version (T3). */
+  receivedAt?: string;
+  /** The kind of message replied to; without it a STOP covers marketing texts (until the revoke-all date). */
+  inReplyTo?: { purpose: Purpose } | null;
+}
+
+/** T1: a reviewer decides what a text that merely contained a revocation word meant. */
+export interface ResolveSmsReview {
+  type: 'ResolveSmsReview';
+  reviewId: string;
+  outcome: SmsReviewOutcome;
+  resolvedAt?: string;
+}
+
+export type ContactCommand = OptOutContact | OptInContact | RecordInboundSms | ResolveSmsReview;
 
 // ---- tenant commands -----------------------------------------------------------------------
 

@@ -1,11 +1,22 @@
-import type { ContactCommand, OptInContact, OptOutContact } from './commands';
+import type { ContactCommand, OptInContact, OptOutContact, RecordInboundSms, ResolveSmsReview } from './commands';
 import { accept, reject, type DecideContext, type Decided, type Decider } from './decider';
-import { evidenceOf, type ContactEvent, type RecordedRef } from './events';
+import {
+  evidenceOf,
+  type ContactEvent,
+  type ContactOptedIn,
+  type ContactOptedOut,
+  type RecordedRef,
+  type SmsOrigin,
+} from './events';
+import { contactKeyOf, normalisePhone } from './identity';
 import { keysOverlap, optOutsInForce } from './opt-outs';
+import { policyVersionAt } from './policy/versions';
+import { parseSmsKeyword } from './sms';
 import type { Fact } from './subject';
 import { instantMs, isInstant } from './time';
 import {
   CHANNELS,
+  SMS_REVIEW_OUTCOMES,
   CONTACT_TYPES,
   NON_SUBJECT_OPT_IN_SOURCES,
   OPT_IN_SOURCES,
@@ -16,7 +27,9 @@ import {
   type ContactType,
   type OptInSource,
   type OptOutSource,
+  type Purpose,
   type PurposeScope,
+  type SmsReviewOutcome,
 } from './vocabulary';
 
 export type ContactFact = Fact &
@@ -31,6 +44,15 @@ export type ContactChoiceFact = Extract<ContactFact, { kind: 'opted-out' | 'opte
   choice: 'opt-out' | 'opt-in';
 };
 
+/** T1: a text that merely contained a revocation word, awaiting (or having had) a person's decision. */
+export interface SmsReviewItem extends Fact {
+  reviewId: string;
+  keyword: string;
+  inReplyTo: { purpose: Purpose } | null;
+  policyVersion: string;
+  resolution: (Fact & { outcome: SmsReviewOutcome }) | null;
+}
+
 export interface ContactState {
   exists: boolean;
   tenantId: string | null;
@@ -38,7 +60,14 @@ export interface ContactState {
   type: ContactType | null;
   /** Every opt-out, opt-in and undeliverable report, in stream order (C7 keeps both kinds). */
   history: ContactFact[];
+  /** T1: review items, in stream order (the text itself stays in the event: personal data). */
+  reviews: SmsReviewItem[];
   revision: number;
+}
+
+/** Review items not yet resolved (as known now): the review queue of this number. */
+export function openSmsReviews(state: ContactState): SmsReviewItem[] {
+  return state.reviews.filter((r) => r.resolution === null);
 }
 
 export function initialContactState(ids: { tenantId?: string; contactKey?: string; type?: ContactType } = {}): ContactState {
@@ -48,6 +77,7 @@ export function initialContactState(ids: { tenantId?: string; contactKey?: strin
     contactKey: ids.contactKey ?? null,
     type: ids.type ?? null,
     history: [],
+    reviews: [],
     revision: -1,
   };
 }
@@ -89,6 +119,17 @@ function evolveContact(state: ContactState, event: ContactEvent, recorded?: Reco
     }
     case 'ContactUndeliverable':
       return { ...next, history: [...state.history, { ...base, kind: 'undeliverable', source: event.data.source }] };
+    case 'SmsReviewRequested': {
+      const { reviewId, keyword, inReplyTo, policyVersion } = event.data;
+      return { ...next, reviews: [...state.reviews, { ...base, reviewId, keyword, inReplyTo, policyVersion, resolution: null }] };
+    }
+    case 'SmsReviewResolved': {
+      const { reviewId, outcome } = event.data;
+      return {
+        ...next,
+        reviews: state.reviews.map((r) => (r.reviewId !== reviewId || r.resolution ? r : { ...r, resolution: { ...base, outcome } })),
+      };
+    }
     default:
       throw new TypeError(`unhandled contact event ${JSON.stringify((event as { type?: unknown }).type)}`);
   }
@@ -140,6 +181,7 @@ function decideOptIn(command: OptInContact, state: ContactState, context: Decide
         message: 'an opt-out is in force; re-subscribing needs the person\u2019s own act',
         contactKey: command.contactKey,
         rule: '15 U.S.C. 7704(a)(4)',
+        ruleId: 'C6',
       });
     }
   }
@@ -159,6 +201,125 @@ function decideOptIn(command: OptInContact, state: ContactState, context: Decide
   ]);
 }
 
+type SmsChoiceEvent = ContactOptedOut | ContactOptedIn;
+
+/**
+ * T3, 47 CFR 64.1200(a)(10): the (purpose, channel) keys a STOP or START reaches, by the policy in force when the
+ * text was received. Before the revoke-all date: the kind of message replied to (marketing by default), on SMS.
+ * From it: every purpose on SMS and voice.
+ */
+export function smsScope(receivedAt: string, inReplyTo: { purpose: Purpose } | null | undefined): {
+  policyVersion: string;
+  keys: { purpose: PurposeScope; channel: ChannelScope }[];
+} {
+  const policy = policyVersionAt(receivedAt);
+  const keys: { purpose: PurposeScope; channel: ChannelScope }[] =
+    policy.smsStopScope === 'revoke-all'
+      ? [
+          { purpose: '*', channel: 'sms' },
+          { purpose: '*', channel: 'voice' },
+        ]
+      : [{ purpose: inReplyTo?.purpose ?? 'marketing', channel: 'sms' }];
+  return { policyVersion: policy.version, keys };
+}
+
+/** The opt-out or opt-in a STOP / START (read or reviewed) implies, effective when the text was received. */
+function smsChoice(
+  choice: 'opt-out' | 'opt-in',
+  state: ContactState,
+  contactKey: string,
+  receivedAt: string,
+  inReplyTo: { purpose: Purpose } | null | undefined,
+  origin: SmsOrigin,
+  context: DecideContext,
+): SmsChoiceEvent[] {
+  const scope = smsScope(receivedAt, inReplyTo);
+  const keys = [...scope.keys];
+  if (choice === 'opt-in') {
+    // START undoes the STOPs in force on this number, whatever scope their own policy version gave them.
+    const stops = optOutsInForce(contactChoices(state), () => true, receivedAt, context.now).filter((f) => f.source === 'sms-stop');
+    for (const stop of stops) {
+      if (!keys.some((k) => k.purpose === stop.purpose && k.channel === stop.channel)) keys.push({ purpose: stop.purpose, channel: stop.channel });
+    }
+  }
+  const common = { contactKey, type: 'phone' as const, ...origin, policyVersion: scope.policyVersion, effectiveAt: receivedAt, recordedAt: context.now };
+  return keys.map((key): SmsChoiceEvent =>
+    choice === 'opt-out'
+      ? { type: 'ContactOptedOut', data: { ...common, ...key, source: 'sms-stop' } }
+      : { type: 'ContactOptedIn', data: { ...common, ...key, source: 'sms-start' } },
+  );
+}
+
+/** T1-T3: an inbound text on the stream of the number that sent it. */
+function decideInboundSms(command: RecordInboundSms, state: ContactState, context: DecideContext): Decided<ContactEvent> {
+  const from = normalisePhone(command.from);
+  if (from === null || from !== command.from) return invalid('from', 'not a phone number in E.164');
+  if (command.contactKey !== contactKeyOf(from)) return invalid('contactKey', 'the contact key is not the hash of the number');
+  if (typeof command.body !== 'string') return invalid('body', 'the text of the message is required');
+  const receivedAt = command.receivedAt ?? context.now;
+  if (!isInstant(receivedAt)) return invalid('receivedAt', 'not an instant with a zone');
+  const inReplyTo = command.inReplyTo ?? null;
+  if (inReplyTo !== null && !isOneOf(PURPOSES, inReplyTo.purpose)) return invalid('inReplyTo.purpose', 'unknown purpose');
+  const read = parseSmsKeyword(command.body);
+  switch (read.kind) {
+    case 'opt-out':
+    case 'opt-in':
+      return accept(smsChoice(read.kind, state, command.contactKey, receivedAt, inReplyTo, { keyword: read.keyword }, context));
+    case 'review':
+      return accept([
+        {
+          type: 'SmsReviewRequested',
+          data: {
+            reviewId: context.newId(),
+            contactKey: command.contactKey,
+            type: 'phone',
+            body: command.body,
+            keyword: read.keyword!,
+            inReplyTo,
+            policyVersion: smsScope(receivedAt, inReplyTo).policyVersion,
+            effectiveAt: receivedAt,
+            recordedAt: context.now,
+          },
+        },
+      ]);
+    default:
+      return accept([]);
+  }
+}
+
+/**
+ * T1: a person decides what a text meant. An opt-out or opt-in so decided takes effect when the text was received
+ * (the person acted then; the ledger learned it now), with the scope of the policy in force then (T3).
+ */
+function decideResolveReview(command: ResolveSmsReview, state: ContactState, context: DecideContext): Decided<ContactEvent> {
+  if (!isOneOf(SMS_REVIEW_OUTCOMES, command.outcome)) return invalid('outcome', 'unknown review outcome');
+  const resolvedAt = command.resolvedAt ?? context.now;
+  if (!isInstant(resolvedAt)) return invalid('resolvedAt', 'not an instant with a zone');
+  const item = state.reviews.find((r) => r.reviewId === command.reviewId);
+  if (!item) return reject({ code: 'SmsReviewNotFound', message: 'no such review item for this number', reviewId: command.reviewId });
+  if (item.resolution) {
+    if (item.resolution.outcome === command.outcome) return accept([]);
+    return reject({
+      code: 'SmsReviewAlreadyResolved',
+      message: 'the review item was already resolved with another outcome',
+      reviewId: item.reviewId,
+      outcome: item.resolution.outcome,
+    });
+  }
+  const contactKey = state.contactKey!;
+  const implied =
+    command.outcome === 'none'
+      ? []
+      : smsChoice(command.outcome, state, contactKey, item.effectiveAt, item.inReplyTo, { keyword: item.keyword, reviewId: item.reviewId }, context);
+  return accept([
+    {
+      type: 'SmsReviewResolved',
+      data: { reviewId: item.reviewId, contactKey, type: 'phone', outcome: command.outcome, effectiveAt: resolvedAt, recordedAt: context.now },
+    },
+    ...implied,
+  ]);
+}
+
 function decideContact(command: ContactCommand, state: ContactState, context: DecideContext): Decided<ContactEvent> {
   if (!isInstant(context.now)) return invalid('context.now', 'not an instant with a zone');
   switch (command.type) {
@@ -166,6 +327,10 @@ function decideContact(command: ContactCommand, state: ContactState, context: De
       return decideOptOut(command, context);
     case 'OptInContact':
       return decideOptIn(command, state, context);
+    case 'RecordInboundSms':
+      return decideInboundSms(command, state, context);
+    case 'ResolveSmsReview':
+      return decideResolveReview(command, state, context);
     default:
       return invalid('type', 'unknown contact command');
   }

@@ -46,6 +46,14 @@ export type OralRevocationChannel = (typeof ORAL_REVOCATION_CHANNELS)[number];
 export const PREFERENCE_SOURCES = ['portal', 'phone', 'mail', 'sms', 'email', 'in-person'] as const;
 export type PreferenceSource = (typeof PREFERENCE_SOURCES)[number];
 
+/**
+ * Sources of a subject preference that are not the person's own act (a bulk import, an ESP sync). Accepted by
+ * the domain for opt-outs; an opt-in from one of them cannot lift an opt-out in force (H10, C6). Not part of
+ * the API's PREFERENCE_SOURCES: every source there is a channel the person used themselves.
+ */
+export const NON_SUBJECT_PREFERENCE_SOURCES = ['import', 'esp-resubscribe'] as const;
+export type NonSubjectPreferenceSource = (typeof NON_SUBJECT_PREFERENCE_SOURCES)[number];
+
 export const PREFERENCE_CHOICES = ['opt-out', 'opt-in'] as const;
 export type PreferenceChoice = (typeof PREFERENCE_CHOICES)[number];
 
@@ -82,6 +90,35 @@ export type SignerRole = (typeof SIGNER_ROLES)[number];
 
 export const SIGNATURE_METHODS = ['typed', 'drawn', 'paper'] as const;
 export type SignatureMethod = (typeof SIGNATURE_METHODS)[number];
+
+/** E1: the act by which the signer adopted the signature. */
+export const INTENT_ACTS = ['typed-name', 'drawn-mark', 'sign-action', 'wet-ink'] as const;
+export type IntentAct = (typeof INTENT_ACTS)[number];
+
+/** H7 / E2: how the individual's copy of an authorization was delivered. */
+export const COPY_METHODS = ['email', 'portal', 'paper'] as const;
+export type CopyMethod = (typeof COPY_METHODS)[number];
+/** E2: these need the person's ESIGN consent to electronic records. */
+export const ELECTRONIC_COPY_METHODS = ['email', 'portal'] as const;
+
+/** H8, 45 CFR 164.508(b)(2): the defects that make an authorization invalid, one code each. */
+export const AUTHORIZATION_DEFECTS = [
+  'expiry-passed',
+  'element-missing',
+  'known-revoked',
+  'compound',
+  'conditioned',
+  'known-false',
+] as const;
+export type AuthorizationDefect = (typeof AUTHORIZATION_DEFECTS)[number];
+
+/** H1, 45 CFR 164.508(a)(3)(i): marketing that needs no authorization, when the caller declares it. */
+export const MARKETING_EXCEPTIONS = ['face-to-face', 'promotional-gift-nominal-value'] as const;
+export type MarketingException = (typeof MARKETING_EXCEPTIONS)[number];
+
+/** T1: how an inbound text is read, and what a reviewer may decide about one. */
+export const SMS_REVIEW_OUTCOMES = ['opt-out', 'opt-in', 'none'] as const;
+export type SmsReviewOutcome = (typeof SMS_REVIEW_OUTCOMES)[number];
 
 export const CONTACT_TYPES = ['email', 'phone'] as const;
 export type ContactType = (typeof CONTACT_TYPES)[number];

@@ -9,16 +9,60 @@ export const EVENT_WIRE_NAMES = {
   AuthorizationRevoked: 'consent.authorization-revoked.v1',
   AuthorizationRevocationRequested: 'consent.authorization-revocation-requested.v1',
   AuthorizationExpired: 'consent.authorization-expired.v1',
+  AuthorizationInvalidated: 'consent.authorization-invalidated.v1',
+  AuthorizationCopyProvided: 'consent.authorization-copy-provided.v1',
+  EsignConsentGiven: 'consent.esign-consent-given.v1',
+  EsignConsentWithdrawn: 'consent.esign-consent-withdrawn.v1',
+  SubjectErased: 'consent.subject-erased.v1',
   PreferenceSet: 'consent.preference-set.v1',
   ContactPointLinked: 'consent.contact-point-linked.v1',
   ContactPointUnlinked: 'consent.contact-point-unlinked.v1',
   ContactOptedOut: 'consent.contact-opted-out.v1',
   ContactOptedIn: 'consent.contact-opted-in.v1',
   ContactUndeliverable: 'consent.contact-undeliverable.v1',
+  SmsReviewRequested: 'consent.sms-review-requested.v1',
+  SmsReviewResolved: 'consent.sms-review-resolved.v1',
   TenantSettingsChanged: 'consent.tenant-settings-changed.v1',
 } as const satisfies Record<LedgerEventType, string>;
 
 export type WireName = (typeof EVENT_WIRE_NAMES)[LedgerEventType];
+
+/**
+ * H11 erasure: the payload fields that hold personal data (names, contact values, free text, attribution), by
+ * event, as dotted paths into `data`. These are the fields a per-subject data key encrypts; every other field
+ * (ids, keys, codes, times, hashes) stays readable so the skeleton still folds and its hashes still verify.
+ */
+export const PERSONAL_DATA_FIELDS = {
+  AuthorizationGranted: [
+    'informationDescription',
+    'disclosers',
+    'recipients',
+    'purposeStatement',
+    'remuneration.statement',
+    'signature.signerName',
+    'signature.representativeAuthority',
+    'signature.authentication.ip',
+    'signature.authentication.userAgent',
+    'signature.authentication.sessionId',
+  ],
+  AuthorizationRevoked: ['note'],
+  AuthorizationRevocationRequested: ['note'],
+  AuthorizationExpired: [],
+  AuthorizationInvalidated: [],
+  AuthorizationCopyProvided: [],
+  EsignConsentGiven: [],
+  EsignConsentWithdrawn: [],
+  SubjectErased: [],
+  PreferenceSet: [],
+  ContactPointLinked: ['value'],
+  ContactPointUnlinked: [],
+  ContactOptedOut: [],
+  ContactOptedIn: [],
+  ContactUndeliverable: [],
+  SmsReviewRequested: ['body'],
+  SmsReviewResolved: [],
+  TenantSettingsChanged: [],
+} as const satisfies Record<LedgerEventType, readonly string[]>;
 
 /** The payload schema version the code writes today, per event. */
 export const CURRENT_SCHEMA_VERSION = 1;

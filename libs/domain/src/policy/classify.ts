@@ -1,4 +1,4 @@
-import type { CommunicationCategory, Purpose, Remuneration } from '../vocabulary';
+import { MARKETING_EXCEPTIONS, isOneOf, type CommunicationCategory, type MarketingException, type Purpose, type Remuneration } from '../vocabulary';
 
 export type Requirement = 'authorization' | 'none' | 'no-opt-out';
 export type ExemptBasis = 'TREATMENT_EXEMPT' | 'OPERATIONS_EXEMPT' | 'REFILL_REMINDER_EXEMPT';
@@ -8,6 +8,14 @@ export interface Communication {
   purpose?: Purpose;
   /** `true` means above cost, `false` means none (API.md, Precise semantics). */
   thirdPartyRemuneration?: Remuneration | boolean;
+  /** H2: the message is about a drug or biologic currently prescribed for the person. */
+  aboutCurrentlyPrescribedDrug?: boolean;
+  /** H2: the message is about the delivery system of a currently prescribed drug (treated as a refill reminder). */
+  deliverySystem?: boolean;
+  /** H2: the message encourages a switch from the prescribed drug to another (never a refill reminder). */
+  encouragesSwitch?: boolean;
+  /** H1: an exception the caller declares for a marketing communication (164.508(a)(3)(i)). */
+  exception?: MarketingException;
 }
 
 export interface Classification {
@@ -18,6 +26,30 @@ export interface Classification {
   exemptBasis?: ExemptBasis;
   /** Third-party remuneration as normalised from the request (H3 reads it). */
   remuneration: Remuneration;
+  /** H2: the category the rules were applied as, when the flags made it differ from `category`. */
+  treatedAs?: CommunicationCategory;
+  /** H1: a declared exception, kept only when the communication is marketing. */
+  marketingException?: MarketingException;
+}
+
+/** H2: the categories a message about a currently prescribed drug may be sent under. */
+const PRESCRIBED_DRUG_CATEGORIES: readonly CommunicationCategory[] = [
+  'refill-reminder',
+  'care-coordination',
+  'treatment-alternatives',
+  'health-education',
+];
+
+/**
+ * H2, 45 CFR 164.501 (marketing, (2)(i)): a message about a currently prescribed drug, its delivery system
+ * included, is a refill reminder in all but name; one encouraging a switch to another drug is not, and is
+ * judged as a recommendation of alternative treatment.
+ */
+function effectiveCategory(communication: Communication, category: CommunicationCategory): CommunicationCategory {
+  if (!PRESCRIBED_DRUG_CATEGORIES.includes(category)) return category;
+  if (communication.encouragesSwitch === true) return 'treatment-alternatives';
+  if (communication.aboutCurrentlyPrescribedDrug === true || communication.deliverySystem === true) return 'refill-reminder';
+  return category;
 }
 
 export function normaliseRemuneration(value: Remuneration | boolean | undefined | null): Remuneration {
@@ -58,13 +90,28 @@ function byPurpose(purpose: Purpose, remuneration: Remuneration, category?: Comm
  * party whose product is described pays for the communication (above cost, for refill reminders).
  */
 export function classify(communication: Communication): Classification {
+  const classification = classifyCategory(communication);
+  // H1, 164.508(a)(3)(i)(A)/(B): face-to-face and nominal-value gifts are exceptions for marketing only.
+  if (classification.purpose === 'marketing' && isOneOf(MARKETING_EXCEPTIONS, communication.exception)) {
+    return { ...classification, marketingException: communication.exception };
+  }
+  return classification;
+}
+
+function classifyCategory(communication: Communication): Classification {
   const remuneration = normaliseRemuneration(communication.thirdPartyRemuneration);
-  const paid = remuneration !== 'none';
-  const category = communication.category;
-  if (category === undefined) {
+  const declared = communication.category;
+  if (declared === undefined) {
     if (communication.purpose === undefined) throw new TypeError('a communication needs a category or a purpose');
     return byPurpose(communication.purpose, remuneration);
   }
+  const category = effectiveCategory(communication, declared);
+  const classification = classifyAs(category, remuneration);
+  return category === declared ? classification : { ...classification, category: declared, treatedAs: category };
+}
+
+function classifyAs(category: CommunicationCategory, remuneration: Remuneration): Classification {
+  const paid = remuneration !== 'none';
   switch (category) {
     case 'appointment-reminder':
     case 'test-results':

@@ -10,19 +10,21 @@ import {
   type Fact,
   type SubjectState,
 } from '../subject';
+import { PART2_REDISCLOSURE_NOTICE, isPart2Consent, part2MayCover } from '../part2';
 import { settingsFactAt, type TenantState } from '../tenant';
 import { instantMs } from '../time';
-import type { Channel, CommunicationCategory, ContactType, Purpose, Remuneration } from '../vocabulary';
-import { classify, type Classification, type Requirement } from './classify';
-import { POLICY_VERSION, reasons, type Reason } from './reasons';
+import type { Channel, ContactType, Purpose } from '../vocabulary';
+import { classify, type Classification, type Communication, type Requirement } from './classify';
+import { reasons, type Reason } from './reasons';
+import { policyVersionAt } from './versions';
 
-/** The form of a Part 2 consent (42 CFR 2.31). */
-export const PART2_CONSENT_FORM_ID = 'part2-consent';
+export { PART2_CONSENT_FORM_ID } from '../part2';
 
 export interface EligibilityRequest {
   channel: Channel;
   purpose?: Purpose;
-  communication?: { category: CommunicationCategory; thirdPartyRemuneration?: Remuneration | boolean };
+  /** H2 flags and the H1 exception ride on the communication. */
+  communication?: Omit<Communication, 'purpose' | 'category'> & Required<Pick<Communication, 'category'>>;
   usesPart2Data?: boolean;
   contactKey?: string;
 }
@@ -38,7 +40,17 @@ export interface Decision {
   evidence: string[];
   asOf: string;
   knownAt: string;
+  /** T3: the policy version in force at `asOf`. */
   policyVersion: string;
+  /** H12, 45 CFR 164.528(a)(1)(iv): an ALLOW resting on an authorization; the accounting of disclosures leaves it out. */
+  underAuthorization: boolean;
+  /** P3, 42 CFR 2.32: an ALLOW that uses Part 2 data carries the redisclosure notice to send with it. */
+  redisclosureNotice?: string;
+}
+
+/** H12: whether a decision (and the disclosure made on it) is under an authorization, for the access log. */
+export function isUnderAuthorization(decision: Pick<Decision, 'decision' | 'basis' | 'reasons'>): boolean {
+  return decision.decision === 'ALLOW' && decision.basis !== null && decision.reasons.some((r) => r.code === 'AUTHORIZED');
 }
 
 /** Which channels reach a person through a contact point of this type. */
@@ -58,7 +70,8 @@ function collect(evidence: Set<string>, ...facts: (Fact | Evidence | null | unde
 function subjectKnown(subject: SubjectState | undefined, knownAtMs: number): boolean {
   if (!subject || !subject.exists) return false;
   const facts: (Fact | null)[] = [
-    ...subject.authorizations.flatMap((a) => [a, a.revocation, a.revocationRequest, a.expiry]),
+    ...subject.authorizations.flatMap((a) => [a, a.revocation, a.revocationRequest, a.expiry, a.invalidation, ...a.copies]),
+    ...subject.esignConsents,
     ...subject.preferences,
     ...subject.contacts,
   ];
@@ -89,8 +102,9 @@ function authorizationLayer(
   // H3: with third-party remuneration, only an authorization stating it covers the communication.
   const paid = cls.remuneration !== 'none';
   const discloses = (a: AuthorizationRecord) => !paid || (a.remuneration.involved && hasText(a.remuneration.statement));
+  const names = (a: AuthorizationRecord) => namesPurpose(a, purpose);
   const active = authorizations.filter((a) => isAuthorizationActive(a, asOf, knownAt));
-  const covering = active.find((a) => a.purposes.includes(purpose) && a.channels.includes(channel) && discloses(a));
+  const covering = active.find((a) => names(a) && a.channels.includes(channel) && discloses(a));
   if (covering) {
     collect(evidence, covering);
     return { basis: reasons.authorized(purpose), denials: [], authorization: covering };
@@ -102,17 +116,17 @@ function authorizationLayer(
     if (!denials.some((d) => d.code === r.code)) denials.push(r);
   };
   for (const a of authorizations) {
-    if (!a.purposes.includes(purpose)) continue;
+    if (!names(a)) continue;
     const status = authorizationStatusAt(a, asOf, knownAt);
-    if (status === 'revoked' || status === 'expired') {
-      add(status === 'revoked' ? reasons.revoked() : reasons.expired());
+    if (status === 'revoked' || status === 'expired' || status === 'invalidated') {
+      add(status === 'revoked' ? reasons.revoked() : status === 'expired' ? reasons.expired() : reasons.invalidated());
       collect(evidence, a, authorizationEnd(a, knownAt)?.fact);
     }
   }
-  if (active.length > 0 && !active.some((a) => a.purposes.includes(purpose))) {
+  if (active.length > 0 && !active.some(names)) {
     add(reasons.purposeNotCovered(purpose));
   }
-  const forPurpose = active.filter((a) => a.purposes.includes(purpose));
+  const forPurpose = active.filter(names);
   if (forPurpose.length > 0 && !forPurpose.some((a) => a.channels.includes(channel))) {
     add(reasons.channelNotCovered(channel));
     forPurpose.forEach((a) => collect(evidence, a));
@@ -123,6 +137,11 @@ function authorizationLayer(
     forChannel.forEach((a) => collect(evidence, a));
   }
   return { basis: null, denials, authorization: null };
+}
+
+/** An authorization names the purpose, and may cover it: a Part 2 TPO consent never covers marketing (P2). */
+function namesPurpose(a: AuthorizationRecord, purpose: Purpose): boolean {
+  return a.purposes.includes(purpose) && part2MayCover(a, purpose);
 }
 
 /**
@@ -150,7 +169,10 @@ export function evaluate(
 
   // Layer 1: the HIPAA basis.
   let layer: LayerResult;
-  if (cls.requires === 'authorization') {
+  if (cls.marketingException) {
+    // H1: a declared exception is the basis; the opt-outs below still apply.
+    layer = { basis: reasons.marketingException(cls.marketingException), denials: [], authorization: null };
+  } else if (cls.requires === 'authorization') {
     layer = authorizationLayer(cls, channel, authorizations, subjectKnown(subject, knownAtMs), asOf, knownAt, evidence);
   } else if (cls.requires === 'no-opt-out') {
     // H10, 164.514(f): fundraising without authorization only under the notice's statement.
@@ -172,9 +194,7 @@ export function evaluate(
 
   // P2, 42 CFR 2.31: Part 2 records need a Part 2 consent in addition to any HIPAA basis.
   if (request.usesPart2Data) {
-    const part2 = authorizations.find(
-      (a) => a.formId === PART2_CONSENT_FORM_ID && a.purposes.includes(purpose) && isAuthorizationActive(a, asOf, knownAt),
-    );
+    const part2 = authorizations.find((a) => isPart2Consent(a) && namesPurpose(a, purpose) && isAuthorizationActive(a, asOf, knownAt));
     if (part2) collect(evidence, part2);
     else denials.push(reasons.part2ConsentRequired(purpose));
   }
@@ -211,7 +231,7 @@ export function evaluate(
 
   const allow = denials.length === 0 && layer.basis !== null;
   const auth = layer.authorization;
-  return {
+  const decision: Decision = {
     decision: allow ? 'ALLOW' : 'DENY',
     purpose,
     requires: cls.requires,
@@ -223,6 +243,11 @@ export function evaluate(
     evidence: [...evidence],
     asOf,
     knownAt,
-    policyVersion: POLICY_VERSION,
+    policyVersion: policyVersionAt(asOf).version,
+    underAuthorization: false,
   };
+  decision.underAuthorization = isUnderAuthorization(decision);
+  // P3: each disclosure made under a Part 2 consent carries the redisclosure notice.
+  if (allow && request.usesPart2Data) decision.redisclosureNotice = PART2_REDISCLOSURE_NOTICE;
+  return decision;
 }

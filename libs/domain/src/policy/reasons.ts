@@ -1,5 +1,6 @@
-import type { Channel, Purpose } from '../vocabulary';
+import type { Channel, MarketingException, Purpose } from '../vocabulary';
 
+/** The first policy version (POLICY_VERSIONS); a decision records the version in force at its asOf (T3). */
 export const POLICY_VERSION = '2025-04-11';
 
 export const BASIS_CODES = [
@@ -8,6 +9,7 @@ export const BASIS_CODES = [
   'OPERATIONS_EXEMPT',
   'REFILL_REMINDER_EXEMPT',
   'FUNDRAISING_ALLOWED',
+  'MARKETING_EXCEPTION',
 ] as const;
 export type BasisCode = (typeof BASIS_CODES)[number];
 
@@ -106,6 +108,21 @@ export const reasons = {
     message: 'an authorization for this purpose was revoked before this time',
     rule: '45 CFR 164.508(b)(5)',
     ruleId: 'H9',
+  }),
+  marketingException: (exception: MarketingException): Reason => ({
+    code: 'MARKETING_EXCEPTION',
+    message:
+      exception === 'face-to-face'
+        ? 'a face-to-face marketing communication needs no authorization (declared by the caller)'
+        : 'a promotional gift of nominal value needs no authorization (declared by the caller)',
+    rule: exception === 'face-to-face' ? '45 CFR 164.508(a)(3)(i)(A)' : '45 CFR 164.508(a)(3)(i)(B)',
+    ruleId: 'H1',
+  }),
+  invalidated: (): Reason => ({
+    code: 'AUTHORIZATION_INVALIDATED',
+    message: 'an authorization for this purpose was found defective before this time',
+    rule: '45 CFR 164.508(b)(2)',
+    ruleId: 'H8',
   }),
   expired: (): Reason => ({
     code: 'AUTHORIZATION_EXPIRED',
