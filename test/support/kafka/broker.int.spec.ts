@@ -93,6 +93,31 @@ describe('the Kafka test broker', () => {
     for (const partitions of partitionsByKey.values()) expect(partitions.size).toBe(1);
   });
 
+  it('comes back with its data after a clean stop (an outage) and after a crash', async () => {
+    const offsets = async () => {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        return (await admin.fetchTopicOffsets('harness.roundtrip.v1')).map((p) => `${p.partition}:${p.high}`).sort();
+      } finally {
+        await admin.disconnect();
+      }
+    };
+    const before = await offsets();
+
+    await broker.stop({ keepData: true });
+    expect(broker.pid).toBeUndefined();
+    expect(await isListening(broker.port)).toBe(false);
+    await broker.restart();
+    expect(await offsets()).toEqual(before);
+
+    const pid = broker.pid!;
+    await broker.kill();
+    expect(() => process.kill(pid, 0)).toThrow();
+    await broker.restart();
+    expect(await offsets()).toEqual(before);
+  });
+
   it('stop() leaves no process listening on the port and removes its folder', async () => {
     const pid = broker.pid;
     expect(pid).toBeDefined();

@@ -61,16 +61,17 @@ export interface KafkaBroker {
   restart(): Promise<void>;
 }
 
-/** Every java process started here, killed on exit whatever the tests did. */
-const live = new Set<ChildProcess>();
+/** Every java process started here and its folder: killed and removed on exit, whatever the tests did. */
+const live = new Map<ChildProcess, string>();
 let exitHookInstalled = false;
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.once('exit', () => {
-    for (const child of live) {
+    for (const [child, dir] of live) {
       try {
         child.kill('SIGKILL');
+        rmSync(dir, { recursive: true, force: true });
       } catch {
         /* already gone */
       }
@@ -143,6 +144,10 @@ function serverProperties(dir: string, port: number, controllerPort: number, ext
     'default.replication.factor': 1,
     'min.insync.replicas': 1,
     'auto.create.topics.enable': false,
+    // After a crash the controller refuses the new incarnation until the old one's session
+    // expires (default 9 s); a shorter session makes kill() + restart() take a few seconds.
+    'broker.session.timeout.ms': 3000,
+    'broker.heartbeat.interval.ms': 500,
     'num.network.threads': 2,
     'num.io.threads': 4,
     'background.threads': 4,
@@ -294,7 +299,7 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
       closeSync(out);
     }
     const proc = child;
-    live.add(proc);
+    live.set(proc, dir);
     expectingExit = false;
     exited = new Promise((done) => {
       proc.once('exit', (code, signal) => {
@@ -306,17 +311,25 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
       });
     });
     proc.once('error', () => undefined);
-    // Kills the broker if this node process dies without stopping it (a SIGKILLed jest worker):
-    // ignores the signals a Ctrl-C or a worker shutdown sends, and polls both processes.
+    // Kills the broker (and removes its folder) if this node process dies without stopping it, as a
+    // SIGKILLed jest worker does. It ignores the signals of a Ctrl-C or a worker shutdown and polls.
     watchdog = spawn(
       'sh',
       [
         '-c',
-        'trap "" INT TERM HUP; while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done; ' +
-          'if kill -0 "$2" 2>/dev/null; then kill -TERM "$2"; sleep 15; kill -KILL "$2" 2>/dev/null; fi',
+        [
+          'trap "" INT TERM HUP',
+          'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done',
+          'kill -0 "$1" 2>/dev/null && exit 0',
+          'kill -TERM "$2" 2>/dev/null',
+          'i=0; while kill -0 "$2" 2>/dev/null && [ $i -lt 15 ]; do sleep 1; i=$((i+1)); done',
+          'kill -KILL "$2" 2>/dev/null',
+          'rm -rf "$3"',
+        ].join('\n'),
         'kafka-watchdog',
         String(process.pid),
         String(proc.pid),
+        dir,
       ],
       { stdio: 'ignore' },
     );
@@ -360,6 +373,8 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
     const proc = child;
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     expectingExit = true;
+    // An unref'd child's exit event would not keep this process alive long enough to be seen.
+    proc.ref();
     proc.kill(signal);
     const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
     try {
