@@ -1,6 +1,15 @@
 import {
   EVENT_WIRE_NAMES,
+  PERSONAL_DATA_FIELDS,
+  contactDecider,
   contactKeyOf,
+  fold,
+  subjectDecider,
+  tenantDecider,
+  type ContactCommand,
+  type ContactEvent,
+  type SubjectCommand,
+  type SubjectEvent,
   contactStreamId,
   fromWireEvent,
   normaliseEmail,
@@ -11,7 +20,7 @@ import {
   type LedgerEvent,
   type UpcasterRegistry,
 } from '../src';
-import { granted } from './support';
+import { context, eventsOf, granted, subjectOf } from './support';
 
 describe('identity', () => {
   it('names the streams', () => {
@@ -91,5 +100,87 @@ describe('wire names and upcasting', () => {
       type: 'PreferenceSet',
       data: { purpose: 'marketing', channel: 'email', choice: 'opt-out', source: 'portal', effectiveAt: 't1', recordedAt: 't2' },
     });
+  });
+});
+
+describe('every event: a stable wire name, a round trip, an evolve, and its personal fields named', () => {
+  const at = '2026-11-23T15:00:00Z';
+  const phone = '+15551234567';
+  const phoneKey = contactKeyOf(phone);
+  const grant = granted();
+  const part2 = granted({ authorizationId: 'p2', formId: 'part2-consent', purposes: ['treatment'], remuneration: undefined, part2: { tpo: true } });
+  const subjectHistory: SubjectEvent[] = [grant, part2];
+  const run = (command: SubjectCommand, now = at) => {
+    const events = eventsOf(subjectDecider, subjectOf(subjectHistory), command, context(now));
+    subjectHistory.push(...events);
+    return events;
+  };
+  run({ type: 'GiveEsignConsent', disclosureVersion: 'v1', demonstratedAccess: true });
+  run({ type: 'RecordCopyProvided', authorizationId: 'auth-1', method: 'email' });
+  run({ type: 'WithdrawEsignConsent' });
+  run({ type: 'SetPreference', purpose: 'marketing', channel: 'email', choice: 'opt-out', source: 'portal' });
+  run({ type: 'LinkContact', contactType: 'phone', value: phone, contactKey: phoneKey });
+  run({ type: 'UnlinkContact', contactKey: phoneKey });
+  run({ type: 'RevokeAuthorization', authorizationId: 'p2', receivedVia: 'phone', receivedAt: at });
+  run({ type: 'InvalidateAuthorization', authorizationId: 'p2', defect: 'known-false' });
+  run({ type: 'RevokeAuthorization', authorizationId: 'auth-1', receivedVia: 'mail', receivedAt: at });
+  run({ type: 'ExpireAuthorization', authorizationId: 'auth-1' }, '2027-11-23T00:00:00Z');
+  const studyGrant = granted({ authorizationId: 's-1', purposes: ['research'], expiresAt: null, expirationEvent: 'study-closed' });
+  subjectHistory.push(studyGrant);
+  run({ type: 'RecordExpirationEvent', event: 'study-closed', occurredAt: at });
+  run({ type: 'EraseSubject' }, '2040-01-01T00:00:00Z');
+
+  const contactHistory: ContactEvent[] = [];
+  const runContact = (command: ContactCommand) => {
+    const state = fold(contactDecider, contactDecider.initialState(), contactHistory);
+    contactHistory.push(...eventsOf(contactDecider, state, command, context(at)));
+  };
+  runContact({ type: 'RecordInboundSms', from: phone, contactKey: phoneKey, body: 'STOP', receivedAt: at });
+  runContact({ type: 'RecordInboundSms', from: phone, contactKey: phoneKey, body: 'START', receivedAt: at });
+  runContact({ type: 'RecordInboundSms', from: phone, contactKey: phoneKey, body: 'stop by at 3?', receivedAt: at });
+  runContact({ type: 'ResolveSmsReview', reviewId: 'id-1', outcome: 'none' });
+  runContact({ type: 'OptOutContact', contactType: 'phone', contactKey: phoneKey, purpose: '*', channel: '*', source: 'bounce' });
+  const tenantEvents = eventsOf(tenantDecider, tenantDecider.initialState(), { type: 'ChangeTenantSettings' }, context(at));
+  const all: LedgerEvent[] = [...subjectHistory, ...contactHistory, ...tenantEvents];
+
+  it('covers every event type with a sample', () => {
+    expect(new Set(all.map((e) => e.type))).toEqual(new Set(Object.keys(EVENT_WIRE_NAMES)));
+    expect(new Set(Object.keys(PERSONAL_DATA_FIELDS))).toEqual(new Set(Object.keys(EVENT_WIRE_NAMES)));
+  });
+
+  it.each(Object.entries(EVENT_WIRE_NAMES))('%s is %s on the wire and reads back unchanged', (type, wireName) => {
+    for (const event of all.filter((e) => e.type === type)) {
+      const wire = toWireEvent(event);
+      expect(wire.type).toBe(wireName);
+      expect(fromWireEvent(wire.type, wire.schemaVersion, JSON.parse(JSON.stringify(wire.data)))).toEqual(event);
+    }
+  });
+
+  it('evolve folds every event, keeping times and evidence on each new fact', () => {
+    const subject = fold(subjectDecider, subjectDecider.initialState(), subjectHistory.map((event, i) => ({ event, recorded: { id: `s-${i}`, position: String(i) } })));
+    expect(subject.revision).toBe(subjectHistory.length - 1);
+    const p2 = subject.authorizations.find((a) => a.authorizationId === 'p2')!;
+    expect(p2.invalidation).toMatchObject({ defect: 'known-false', effectiveAt: at, recordedAt: at, evidence: { eventId: expect.any(String) } });
+    expect(subject.authorizations.find((a) => a.authorizationId === 'auth-1')!.copies[0]).toMatchObject({ method: 'email', effectiveAt: at, recordedAt: at, evidence: expect.any(Object) });
+    expect(subject.esignConsents.map((f) => [f.action, f.effectiveAt, f.recordedAt, f.evidence !== null])).toEqual([
+      ['given', at, at, true],
+      ['withdrawn', at, at, true],
+    ]);
+    expect(subject.erasure).toMatchObject({ effectiveAt: '2040-01-01T00:00:00Z', evidence: expect.any(Object) });
+    const contact = fold(contactDecider, contactDecider.initialState(), contactHistory.map((event, i) => ({ event, recorded: { id: `c-${i}`, position: String(i) } })));
+    expect(contact.reviews).toEqual([
+      expect.objectContaining({ reviewId: 'id-1', effectiveAt: at, recordedAt: at, evidence: { eventId: 'c-2', position: '2' }, resolution: expect.objectContaining({ outcome: 'none', evidence: { eventId: 'c-3', position: '3' } }) }),
+    ]);
+  });
+
+  it('names the personal fields of each event (what erasure encrypts), and they exist in the samples', () => {
+    const valueAt = (data: unknown, path: string) => path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], data);
+    expect(PERSONAL_DATA_FIELDS.ContactPointLinked).toEqual(['value']);
+    expect(PERSONAL_DATA_FIELDS.SmsReviewRequested).toEqual(['body']);
+    const review = all.find((e) => e.type === 'SmsReviewRequested')!;
+    expect(valueAt(review.data, 'body')).toBe('stop by at 3?');
+    expect(valueAt(grant.data, 'signature.signerName')).toBe('Jane Doe');
+    // Contact-stream events never hold the number itself.
+    expect(JSON.stringify(contactHistory.filter((e) => e.type !== 'SmsReviewRequested'))).not.toContain('5551234567');
   });
 });
