@@ -314,7 +314,7 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
     // Kills the broker (and removes its folder) if this node process dies without stopping it, as a
     // SIGKILLed jest worker does. It ignores the signals of a Ctrl-C or a worker shutdown and polls.
     watchdog = spawn(
-      'sh',
+      '/bin/sh',
       [
         '-c',
         [
