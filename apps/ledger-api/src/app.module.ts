@@ -17,8 +17,10 @@ import { UnlinkContactHandler } from './contacts/unlink/unlink-contact.handler';
 import { EligibilityCheckController } from './eligibility/check/check.controller';
 import { EligibilityCheckHandler } from './eligibility/check/check.handler';
 import { HealthController } from './health/health.controller';
+import { LedgerMetrics, MetricsController } from './health/metrics';
 import { AuthGuard } from './http/auth';
 import { IdempotencyInterceptor } from './http/idempotency';
+import { RolesModule } from '../../ledger-worker/src/roles/roles.module';
 import { LedgerModule, type LedgerModuleOptions } from './ledger/ledger.module';
 import { ReadPosition } from './ledger/read-position';
 import { SetPreferenceController } from './preferences/set/set-preference.controller';
@@ -35,9 +37,10 @@ export class AppModule {
   static forRoot(options: LedgerModuleOptions): DynamicModule {
     return {
       module: AppModule,
-      imports: [LedgerModule.forRoot(options), CqrsModule.forRoot()],
+      imports: [LedgerModule.forRoot(options), CqrsModule.forRoot(), RolesModule.forRoles(options.config.roles)],
       controllers: [
         HealthController,
+        MetricsController,
         GrantAuthorizationController,
         RevokeAuthorizationController,
         ExpirationEventController,
@@ -54,6 +57,7 @@ export class AppModule {
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         ReadPosition,
+        LedgerMetrics,
         GrantAuthorizationHandler,
         RevokeAuthorizationHandler,
         RecordExpirationEventHandler,

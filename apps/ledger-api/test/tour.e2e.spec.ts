@@ -28,7 +28,10 @@ describe.each(['pglite', 'postgres'] as const)('the README tour on %s', (backend
 
     const allowed = await ledger.request('POST', '/v1/eligibility/check', {
       token,
-      body: { subjectId: 'p-1001', contact: { type: 'email', value: 'jane@example.com' }, channel: 'email', communication: { category: 'third-party-product', thirdPartyRemuneration: true } },
+      body: {
+        subjectId: 'p-1001', contact: { type: 'email', value: 'jane@example.com' }, channel: 'email',
+        communication: { category: 'third-party-product', thirdPartyRemuneration: true }, minPosition: granted.body.position,
+      },
     });
     expect(allowed.status).toBe(200);
     expect(allowed.body).toEqual(expect.objectContaining({

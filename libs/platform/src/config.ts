@@ -23,6 +23,12 @@ export interface LedgerConfig {
   logLevel: LogLevel;
   /** Longest a query waits for `minPosition` before answering 503. */
   minPositionWaitMs: number;
+  projectorBatchSize: number;
+  /** /health/ready answers 503 while a projection is more than this many seconds behind the log. */
+  projectionMaxLagSeconds: number;
+  schedulerIntervalMs: number;
+  /** Fault injection for crash tests only: a delay inside each projector batch transaction. */
+  projectorFaultDelayMs: number;
 }
 
 /** A bad setting stops start-up with a message naming the variable. */
@@ -41,6 +47,14 @@ function port(env: Env, name: string, fallback: number): number {
   if (!Number.isInteger(value) || value < 0 || value > 65535) {
     throw new ConfigError(name, `must be a TCP port number (0-65535), got "${raw}"`);
   }
+  return value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new ConfigError(name, `must be an integer of at least ${min}, got "${raw}"`);
   return value;
 }
 
@@ -92,11 +106,7 @@ export function loadConfig(env: Env = process.env): LedgerConfig {
   if (env.JWT_JWKS_URL && !env.JWT_ISSUER) {
     throw new ConfigError('JWT_ISSUER', 'is required when JWT_JWKS_URL is set');
   }
-  const wait = env.MIN_POSITION_WAIT_MS;
-  const minPositionWaitMs = wait === undefined || wait === '' ? 5000 : Number(wait);
-  if (!Number.isInteger(minPositionWaitMs) || minPositionWaitMs < 0) {
-    throw new ConfigError('MIN_POSITION_WAIT_MS', 'must be a non-negative integer');
-  }
+  const minPositionWaitMs = integer(env, 'MIN_POSITION_WAIT_MS', 5000, 0);
   return {
     port: port(env, 'PORT', 3000),
     host: env.HOST || '127.0.0.1',
@@ -113,5 +123,9 @@ export function loadConfig(env: Env = process.env): LedgerConfig {
     jwtJwksUrl: url(env, 'JWT_JWKS_URL', ['https:', 'http:']),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'log'),
     minPositionWaitMs,
+    projectorBatchSize: integer(env, 'PROJECTOR_BATCH_SIZE', 500, 1),
+    projectionMaxLagSeconds: integer(env, 'PROJECTION_MAX_LAG_SECONDS', 30, 0),
+    schedulerIntervalMs: integer(env, 'SCHEDULER_INTERVAL_MS', 1000, 10),
+    projectorFaultDelayMs: integer(env, 'PROJECTOR_FAULT_DELAY_MS', 0, 0),
   };
 }

@@ -1,8 +1,9 @@
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { join } from 'node:path';
-import { PostgresEventStore } from '@app/event-store';
+import { type EventStore, PostgresEventStore } from '@app/event-store';
 import type { LedgerConfig } from '@app/platform';
 import { type Database, migrate, openDatabase } from '@app/platform/database';
+import { EligibilityReadModel, PROJECTIONS, projectionMigrations, Projector } from '@app/projections';
 import { KeySet, TokenVerifier } from '@app/security';
 import { HTTP_IDEMPOTENCY_MIGRATION } from '../http/idempotency';
 import { LedgerStreams } from './ledger-streams';
@@ -26,7 +27,7 @@ export class LedgerModule implements OnApplicationShutdown {
           provide: DATABASE,
           useFactory: async () => {
             const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-            await migrate(db, [HTTP_IDEMPOTENCY_MIGRATION]);
+            await migrate(db, [HTTP_IDEMPOTENCY_MIGRATION, ...projectionMigrations(PROJECTIONS)]);
             return db;
           },
         },
@@ -40,8 +41,18 @@ export class LedgerModule implements OnApplicationShutdown {
             : undefined),
         },
         LedgerStreams,
+        {
+          // Constructed everywhere (queries read its checkpoints); it runs only where the projector role runs.
+          provide: Projector,
+          inject: [DATABASE, EVENT_STORE],
+          useFactory: (db: Database, store: EventStore) => new Projector(db, store, PROJECTIONS, {
+            batchSize: config.projectorBatchSize,
+            faultDelayMs: config.projectorFaultDelayMs,
+          }),
+        },
+        { provide: EligibilityReadModel, inject: [DATABASE], useFactory: (db: Database) => new EligibilityReadModel(db) },
       ],
-      exports: [CONFIG, CLOCK, DATABASE, EVENT_STORE, KeySet, TokenVerifier, LedgerStreams],
+      exports: [CONFIG, CLOCK, DATABASE, EVENT_STORE, KeySet, TokenVerifier, LedgerStreams, Projector, EligibilityReadModel],
     };
   }
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { LedgerConfig } from '@app/platform';
 import type { EventStore } from '@app/event-store';
+import { Projector } from '@app/projections';
 import { Problem } from '../http/problem';
 import { isRfc3339 } from '../http/validators';
 import { CONFIG, EVENT_STORE } from './tokens';
@@ -19,27 +20,37 @@ export class ReadPosition {
     @Inject(CONFIG) private readonly config: LedgerConfig,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly streams: LedgerStreams,
+    private readonly projector: Projector,
   ) {}
 
-  async prepare(options: ReadOptions): Promise<ReadInstant> {
+  /**
+   * `source` says what the query reads: the event streams (any committed position is readable at once) or a
+   * projection's read models (wait until its checkpoint has passed `minPosition`).
+   */
+  async prepare(options: ReadOptions, source: 'streams' | { projection: string } = 'streams'): Promise<ReadInstant> {
     const now = this.streams.now().toISOString();
     const knownAt = options.knownAt ?? now;
     if (Date.parse(knownAt) > Date.parse(now)) {
       throw Problem.badRequest('knownAt cannot be later than now.', [{ field: 'knownAt', message: 'must not be in the future' }]);
     }
-    if (options.minPosition !== undefined) await this.waitFor(BigInt(options.minPosition));
+    if (options.minPosition !== undefined) await this.waitFor(BigInt(options.minPosition), source);
     return { asOf: normalise(options.asOf ?? now), knownAt: normalise(knownAt), now };
   }
 
-  private async waitFor(minPosition: bigint): Promise<void> {
+  /** The position a query reading from `source` reflects. */
+  async position(source: 'streams' | { projection: string }): Promise<bigint> {
+    return source === 'streams' ? this.store.headPosition() : this.projector.checkpoint(source.projection);
+  }
+
+  private async waitFor(minPosition: bigint, source: 'streams' | { projection: string }): Promise<void> {
     const deadline = Date.now() + this.config.minPositionWaitMs;
     for (;;) {
-      if ((await this.store.headPosition()) >= minPosition) return;
+      if ((await this.position(source)) >= minPosition) return;
       if (Date.now() >= deadline) {
         throw new Problem(503, 'position-not-reached', 'Position not reached yet',
           'The ledger has not reached minPosition yet; retry shortly.', { minPosition: minPosition.toString() }, { 'retry-after': '1' });
       }
-      await new Promise((resolve) => setTimeout(resolve, 25));
+      await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
 }

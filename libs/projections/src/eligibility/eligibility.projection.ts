@@ -1,0 +1,187 @@
+import {
+  contactChoices, contactDecider, contactStreamId, type ContactState, fromWireEvent, linkedContacts, optOutsInForce,
+  type RecordedRef, subjectDecider, subjectStreamId, type SubjectState, tenantDecider, tenantStreamId, type TenantState,
+  undeliverableFacts,
+} from '@app/domain';
+import type { RecordedEvent } from '@app/event-store';
+import type { Queryable } from '@app/platform/database';
+import type { Projection, TableNames } from '../projection';
+
+/**
+ * The question "may we send this?" is answered by the domain's own `evaluate` over the folded states of the subject,
+ * its contact points and its tenant: this projection keeps those states (one row per stream), plus the views other
+ * systems read — current links, contact suppressions and subject opt-outs — derived from the same states.
+ */
+export const ELIGIBILITY_TABLES = [
+  'rm_subject_states', 'rm_contact_states', 'rm_tenant_states', 'rm_contact_links', 'rm_contact_suppressions', 'rm_subject_opt_outs',
+] as const;
+
+type Kind = 'subject' | 'contact' | 'tenant';
+type AnyState = SubjectState | ContactState | TenantState;
+
+interface StreamState { kind: Kind; tenantId: string; key: string; state: AnyState; position: bigint; lastRecordedAt: string }
+
+export function streamKind(streamId: string): Kind | undefined {
+  if (streamId.startsWith('subject-')) return 'subject';
+  if (streamId.startsWith('contact-')) return 'contact';
+  if (streamId.startsWith('tenant-')) return 'tenant';
+  return undefined;
+}
+
+/** The subject id or contact key of a stream, given its tenant (tenant segments may be escaped). */
+function keyOf(kind: Kind, tenantId: string, streamId: string): string {
+  if (kind === 'tenant') return tenantId;
+  const prefix = kind === 'subject' ? subjectStreamId(tenantId, '') : contactStreamId(tenantId, '');
+  return streamId.slice(prefix.length);
+}
+
+const deciders = { subject: subjectDecider, contact: contactDecider, tenant: tenantDecider } as const;
+
+function initial(kind: Kind, tenantId: string, key: string): AnyState {
+  if (kind === 'subject') return subjectDecider.initialState({ tenantId, subjectId: key });
+  if (kind === 'contact') return contactDecider.initialState({ tenantId, contactKey: key });
+  return tenantDecider.initialState({ tenantId });
+}
+
+export const eligibilityProjection: Projection = {
+  name: 'eligibility',
+  version: 1,
+  tables: ELIGIBILITY_TABLES,
+
+  createSql: (t: TableNames) => `
+    CREATE TABLE IF NOT EXISTS ${t.rm_subject_states} (
+      stream_id text PRIMARY KEY, tenant_id text NOT NULL, subject_id text NOT NULL, state jsonb NOT NULL, position bigint NOT NULL);
+    CREATE TABLE IF NOT EXISTS ${t.rm_contact_states} (
+      stream_id text PRIMARY KEY, tenant_id text NOT NULL, contact_key text NOT NULL, state jsonb NOT NULL, position bigint NOT NULL);
+    CREATE UNIQUE INDEX ON ${t.rm_contact_states} (tenant_id, contact_key);
+    CREATE TABLE IF NOT EXISTS ${t.rm_tenant_states} (
+      stream_id text PRIMARY KEY, tenant_id text NOT NULL, state jsonb NOT NULL, position bigint NOT NULL);
+    CREATE TABLE IF NOT EXISTS ${t.rm_contact_links} (
+      tenant_id text NOT NULL, subject_id text NOT NULL, contact_key text NOT NULL, contact_type text NOT NULL,
+      PRIMARY KEY (tenant_id, subject_id, contact_key));
+    CREATE INDEX ON ${t.rm_contact_links} (tenant_id, contact_key);
+    CREATE TABLE IF NOT EXISTS ${t.rm_contact_suppressions} (
+      tenant_id text NOT NULL, contact_key text NOT NULL, contact_type text, kind text NOT NULL,
+      purpose text NOT NULL, channel text NOT NULL, since timestamptz NOT NULL, source text NOT NULL, position bigint NOT NULL,
+      PRIMARY KEY (tenant_id, contact_key, kind, purpose, channel));
+    CREATE TABLE IF NOT EXISTS ${t.rm_subject_opt_outs} (
+      tenant_id text NOT NULL, subject_id text NOT NULL, purpose text NOT NULL, channel text NOT NULL,
+      since timestamptz NOT NULL, source text NOT NULL, position bigint NOT NULL,
+      PRIMARY KEY (tenant_id, subject_id, purpose, channel));`,
+
+  async apply(tx: Queryable, events: readonly RecordedEvent[], t: TableNames): Promise<void> {
+    const touched = new Map<string, StreamState>();
+    const relevant = events.filter((e) => streamKind(e.streamId) !== undefined);
+    if (relevant.length === 0) return;
+    const ids = [...new Set(relevant.map((e) => e.streamId))];
+    const existing = await tx.query<{ stream_id: string; tenant_id: string; key: string; state: AnyState; position: string; kind: Kind }>(
+      `SELECT stream_id, tenant_id, subject_id AS key, state, position, 'subject' AS kind FROM ${t.rm_subject_states} WHERE stream_id = ANY($1::text[])
+       UNION ALL SELECT stream_id, tenant_id, contact_key, state, position, 'contact' FROM ${t.rm_contact_states} WHERE stream_id = ANY($1::text[])
+       UNION ALL SELECT stream_id, tenant_id, tenant_id, state, position, 'tenant' FROM ${t.rm_tenant_states} WHERE stream_id = ANY($1::text[])`,
+      [ids],
+    );
+    for (const row of existing) {
+      touched.set(row.stream_id, { kind: row.kind, tenantId: row.tenant_id, key: row.key, state: row.state, position: BigInt(row.position), lastRecordedAt: '' });
+    }
+    for (const recorded of relevant) {
+      const kind = streamKind(recorded.streamId)!;
+      let entry = touched.get(recorded.streamId);
+      if (!entry) {
+        const key = keyOf(kind, recorded.metadata.tenantId, recorded.streamId);
+        entry = { kind, tenantId: recorded.metadata.tenantId, key, state: initial(kind, recorded.metadata.tenantId, key), position: 0n, lastRecordedAt: '' };
+        touched.set(recorded.streamId, entry);
+      }
+      if (recorded.position <= entry.position) continue; // already applied: exactly once even if a batch is replayed
+      const event = fromWireEvent(recorded.type, recorded.metadata.schemaVersion, recorded.data);
+      const ref: RecordedRef = { id: recorded.id, position: recorded.position.toString() };
+      entry.state = (deciders[kind].evolve as (s: AnyState, e: unknown, r: RecordedRef) => AnyState)(entry.state, event, ref);
+      entry.position = recorded.position;
+      entry.lastRecordedAt = recorded.metadata.recordedAt;
+    }
+    const changed = [...touched.entries()].filter(([, e]) => e.lastRecordedAt !== '');
+    await upsertStates(tx, t, changed);
+    await deriveViews(tx, t, changed);
+  },
+};
+
+async function upsertStates(tx: Queryable, t: TableNames, changed: [string, StreamState][]): Promise<void> {
+  for (const kind of ['subject', 'contact', 'tenant'] as const) {
+    const rows = changed.filter(([, e]) => e.kind === kind);
+    if (rows.length === 0) continue;
+    const params = [rows.map(([id]) => id), rows.map(([, e]) => e.tenantId), rows.map(([, e]) => e.key),
+      rows.map(([, e]) => JSON.stringify(e.state)), rows.map(([, e]) => e.position.toString())];
+    if (kind === 'tenant') {
+      await tx.query(
+        `INSERT INTO ${t.rm_tenant_states} (stream_id, tenant_id, state, position)
+         SELECT s, tn, st::jsonb, p::bigint FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(s, tn, st, p)
+         ON CONFLICT (stream_id) DO UPDATE SET state = EXCLUDED.state, position = EXCLUDED.position`,
+        [params[0], params[1], params[3], params[4]],
+      );
+      continue;
+    }
+    const table = kind === 'subject' ? t.rm_subject_states : t.rm_contact_states;
+    const keyColumn = kind === 'subject' ? 'subject_id' : 'contact_key';
+    await tx.query(
+      `INSERT INTO ${table} (stream_id, tenant_id, ${keyColumn}, state, position)
+       SELECT s, tn, k, st::jsonb, p::bigint FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(s, tn, k, st, p)
+       ON CONFLICT (stream_id) DO UPDATE SET state = EXCLUDED.state, position = EXCLUDED.position`,
+      params,
+    );
+  }
+}
+
+/** The views derived from the states: what is true now, as the ledger knows it at the last event applied. */
+async function deriveViews(tx: Queryable, t: TableNames, changed: [string, StreamState][]): Promise<void> {
+  const subjects = changed.filter(([, e]) => e.kind === 'subject').map(([, e]) => e);
+  const contacts = changed.filter(([, e]) => e.kind === 'contact').map(([, e]) => e);
+  if (subjects.length > 0) {
+    const tenants = subjects.map((e) => e.tenantId);
+    const keys = subjects.map((e) => e.key);
+    await tx.query(`DELETE FROM ${t.rm_contact_links} WHERE (tenant_id, subject_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, [tenants, keys]);
+    await tx.query(`DELETE FROM ${t.rm_subject_opt_outs} WHERE (tenant_id, subject_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, [tenants, keys]);
+    const links = subjects.flatMap((e) => linkedContacts(e.state as SubjectState).map((c) => [e.tenantId, e.key, c.contactKey, c.type]));
+    if (links.length > 0) {
+      await tx.query(
+        `INSERT INTO ${t.rm_contact_links} (tenant_id, subject_id, contact_key, contact_type) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])`,
+        columns(links, 4),
+      );
+    }
+    const optOuts = subjects.flatMap((e) => optOutsInForce((e.state as SubjectState).preferences, () => true, e.lastRecordedAt, e.lastRecordedAt)
+      .map((p) => [e.tenantId, e.key, p.purpose, p.channel, p.effectiveAt, p.source, e.position.toString()]));
+    if (optOuts.length > 0) {
+      await tx.query(
+        `INSERT INTO ${t.rm_subject_opt_outs} (tenant_id, subject_id, purpose, channel, since, source, position)
+         SELECT a, b, c, d, e::timestamptz, f, g::bigint FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS u(a, b, c, d, e, f, g)`,
+        columns(optOuts, 7),
+      );
+    }
+  }
+  if (contacts.length > 0) {
+    await tx.query(
+      `DELETE FROM ${t.rm_contact_suppressions} WHERE (tenant_id, contact_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+      [contacts.map((e) => e.tenantId), contacts.map((e) => e.key)],
+    );
+    const rows = contacts.flatMap((e) => {
+      const state = e.state as ContactState;
+      const now = e.lastRecordedAt;
+      const optedOut = optOutsInForce(contactChoices(state), () => true, now, now)
+        .map((f) => [e.tenantId, e.key, state.type, 'opt-out', f.purpose, f.channel, f.effectiveAt, f.source, e.position.toString()]);
+      const undeliverable = undeliverableFacts(state, now, now).slice(0, 1)
+        .map((f) => [e.tenantId, e.key, state.type, 'undeliverable', '*', '*', f.effectiveAt, f.source, e.position.toString()]);
+      return [...optedOut, ...undeliverable];
+    });
+    if (rows.length > 0) {
+      await tx.query(
+        `INSERT INTO ${t.rm_contact_suppressions} (tenant_id, contact_key, contact_type, kind, purpose, channel, since, source, position)
+         SELECT a, b, c, d, e, f, g::timestamptz, h, i::bigint
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[]) AS u(a, b, c, d, e, f, g, h, i)
+         ON CONFLICT DO NOTHING`,
+        columns(rows, 9),
+      );
+    }
+  }
+}
+
+function columns(rows: unknown[][], width: number): unknown[][] {
+  return Array.from({ length: width }, (_, i) => rows.map((r) => r[i]));
+}
