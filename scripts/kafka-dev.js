@@ -27,12 +27,15 @@ async function main() {
   const controllerPort = process.env.KAFKA_CONTROLLER_PORT ? Number(process.env.KAFKA_CONTROLLER_PORT) : undefined;
   if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`KAFKA_PORT must be a port number, got ${process.env.KAFKA_PORT}`);
   const started = Date.now();
-  const broker = await startKafka({
+  let broker;
+  broker = await startKafka({
     port,
     controllerPort,
     keepProcessAlive: true,
     onUnexpectedExit: (code, signal) => {
-      console.error(`kafka:dev: the broker exited on its own (exit ${code}, signal ${signal}); its log was ${broker.logFile}`);
+      // During start-up startKafka reports the failure itself, with the broker's log.
+      if (!broker) return;
+      console.error(`kafka:dev: the broker exited on its own (exit ${code}, signal ${signal})`);
       process.exit(1);
     },
   });

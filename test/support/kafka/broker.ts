@@ -1,6 +1,6 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -206,6 +206,33 @@ function tail(file: string, lines = 40): string {
   }
 }
 
+const FATAL_START_UP = /Socket server failed to bind[^\n]*|Received a fatal error[^\n]*|Fatal error during[^\n]*|Exiting Kafka[^\n]*/;
+
+/** Reads what was appended to a file since the last call (whole lines only). */
+function newText(file: string): () => string {
+  let offset = 0;
+  return () => {
+    let fd: number;
+    try {
+      fd = openSync(file, 'r');
+    } catch {
+      return '';
+    }
+    try {
+      const size = fstatSync(fd).size;
+      if (size <= offset) return '';
+      const buffer = Buffer.alloc(size - offset);
+      readSync(fd, buffer, 0, buffer.length, offset);
+      const text = buffer.toString('utf8');
+      const end = text.lastIndexOf('\n') + 1;
+      offset += Buffer.byteLength(text.slice(0, end));
+      return text.slice(0, end);
+    } finally {
+      closeSync(fd);
+    }
+  };
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((done) => setTimeout(done, ms));
 }
@@ -324,7 +351,8 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
           'kill -TERM "$2" 2>/dev/null',
           'i=0; while kill -0 "$2" 2>/dev/null && [ $i -lt 15 ]; do sleep 1; i=$((i+1)); done',
           'kill -KILL "$2" 2>/dev/null',
-          'rm -rf "$3"',
+          'i=0; while kill -0 "$2" 2>/dev/null && [ $i -lt 10 ]; do sleep 1; i=$((i+1)); done',
+          'rm -rf "$3" 2>/dev/null || { sleep 1; rm -rf "$3"; }',
         ].join('\n'),
         'kafka-watchdog',
         String(process.pid),
@@ -344,14 +372,19 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
     let lastError: unknown;
     let gone = false;
     void exited.then(() => (gone = true));
+    const logReader = newText(logFile);
     while (Date.now() < deadline) {
       if (gone) throw new Error(`Kafka exited during start-up (exit ${child?.exitCode}, signal ${child?.signalCode}).\n${tail(stdoutFile)}\n${tail(logFile)}`);
+      // A broker that cannot bind its port logs a fatal error but may take minutes to exit.
+      const fatal = FATAL_START_UP.exec(logReader());
+      if (fatal) throw new Error(`Kafka failed to start: ${fatal[0]}\n${tail(logFile)}`);
       if (await isListening(port)) {
         const admin = new Kafka({
           clientId: 'kafka-test-harness',
           brokers: [`${HOST}:${port}`],
           logLevel: logLevel.NOTHING,
           connectionTimeout: 2000,
+          requestTimeout: 5000,
           retry: { retries: 0 },
         }).admin();
         try {
