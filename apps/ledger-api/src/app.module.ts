@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
+import { AuditModule } from './audit/audit.module';
 import { VerifyController } from './audit/verify/verify.controller';
 import { ExpirationEventController } from './authorizations/expiration-events/expiration-event.controller';
 import { RecordExpirationEventHandler } from './authorizations/expiration-events/expiration-event.handler';
@@ -37,7 +38,7 @@ export class AppModule {
   static forRoot(options: LedgerModuleOptions): DynamicModule {
     return {
       module: AppModule,
-      imports: [LedgerModule.forRoot(options), CqrsModule.forRoot(), RolesModule.forRoles(options.config.roles)],
+      imports: [LedgerModule.forRoot(options), CqrsModule.forRoot(), RolesModule.forRoles(options.config.roles), AuditModule],
       controllers: [
         HealthController,
         MetricsController,

@@ -20,6 +20,19 @@ export interface LedgerConfig {
   jwtIssuer: string | undefined;
   jwtAudience: string | undefined;
   jwtJwksUrl: string | undefined;
+  /** Every trusted external issuer: JWT_ISSUER/JWT_AUDIENCE/JWT_JWKS_URL, then each entry of JWT_ISSUERS (JSON). */
+  jwtIssuers: JwtIssuerConfig[];
+  /** Leeway for `exp` / `nbf` of bearer tokens. */
+  jwtClockToleranceSeconds: number;
+  /** Base of links the ledger hands out (one-click unsubscribe); unset: https:// and the request's Host. */
+  publicBaseUrl: string | undefined;
+  /** Days an unsubscribe link stays valid (compliance.md C3: at least 60). */
+  unsubscribeLinkDays: number;
+  /** Days access-log entries are kept before they may be purged (45 CFR 164.530(j): six years). */
+  accessLogRetentionDays: number;
+  /** Requests per client (token sub + tenant, else IP) per window; 429 with Retry-After beyond. */
+  rateLimitMax: number;
+  rateLimitWindowMs: number;
   logLevel: LogLevel;
   /** Longest a query waits for `minPosition` before answering 503. */
   minPositionWaitMs: number;
@@ -29,6 +42,16 @@ export interface LedgerConfig {
   schedulerIntervalMs: number;
   /** Fault injection for crash tests only: a delay inside each projector batch transaction. */
   projectorFaultDelayMs: number;
+}
+
+export interface JwtIssuerConfig {
+  issuer: string;
+  audience?: string | string[];
+  jwksUrl: string;
+  /** Pinned asymmetric algorithms (default RS256, ES256). */
+  algorithms?: string[];
+  cacheMaxAgeMs?: number;
+  cooldownMs?: number;
 }
 
 /** A bad setting stops start-up with a message naming the variable. */
@@ -82,6 +105,50 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
   return raw;
 }
 
+const ISSUER_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+
+/** JWT_ISSUERS: a JSON array of { issuer, audience, jwksUrl, algorithms?, cacheMaxAgeMs?, cooldownMs? }. */
+function jwtIssuers(env: Env): JwtIssuerConfig[] {
+  const issuers: JwtIssuerConfig[] = [];
+  const jwksUrl = url(env, 'JWT_JWKS_URL', ['https:', 'http:']);
+  if (jwksUrl && env.JWT_ISSUER) issuers.push({ issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE || undefined, jwksUrl });
+  const raw = env.JWT_ISSUERS;
+  if (raw === undefined || raw.trim() === '') return issuers;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('JWT_ISSUERS', 'must be a JSON array of { issuer, audience, jwksUrl }');
+  }
+  if (!Array.isArray(parsed)) throw new ConfigError('JWT_ISSUERS', 'must be a JSON array of { issuer, audience, jwksUrl }');
+  parsed.forEach((entry: Record<string, unknown>, i) => {
+    const at = `entry ${i}`;
+    if (typeof entry !== 'object' || entry === null) throw new ConfigError('JWT_ISSUERS', `${at} must be an object`);
+    if (typeof entry.issuer !== 'string' || entry.issuer === '') throw new ConfigError('JWT_ISSUERS', `${at} needs an issuer`);
+    const audience = entry.audience;
+    if (!(typeof audience === 'string' && audience !== '') && !(Array.isArray(audience) && audience.length > 0 && audience.every((a) => typeof a === 'string'))) {
+      throw new ConfigError('JWT_ISSUERS', `${at} needs an audience (a string or a list of strings)`);
+    }
+    if (typeof entry.jwksUrl !== 'string') throw new ConfigError('JWT_ISSUERS', `${at} needs a jwksUrl`);
+    url({ JWT_ISSUERS: entry.jwksUrl }, 'JWT_ISSUERS', ['https:', 'http:']);
+    const algorithms = entry.algorithms;
+    if (algorithms !== undefined && (!Array.isArray(algorithms) || algorithms.length === 0 || algorithms.some((a) => !ISSUER_ALGORITHMS.includes(a as string)))) {
+      throw new ConfigError('JWT_ISSUERS', `${at} algorithms must be a non-empty list of ${ISSUER_ALGORITHMS.join(', ')} (no HS*, no none)`);
+    }
+    for (const key of ['cacheMaxAgeMs', 'cooldownMs'] as const) {
+      if (entry[key] !== undefined && (!Number.isInteger(entry[key]) || (entry[key] as number) < 0)) {
+        throw new ConfigError('JWT_ISSUERS', `${at} ${key} must be a non-negative integer`);
+      }
+    }
+    issuers.push({
+      issuer: entry.issuer, audience: audience as string | string[], jwksUrl: entry.jwksUrl,
+      algorithms: algorithms as string[] | undefined,
+      cacheMaxAgeMs: entry.cacheMaxAgeMs as number | undefined, cooldownMs: entry.cooldownMs as number | undefined,
+    });
+  });
+  return issuers;
+}
+
 export function loadConfig(env: Env = process.env): LedgerConfig {
   const rolesRaw = env.LEDGER_ROLES;
   const roles = rolesRaw === undefined || rolesRaw === '' || rolesRaw === 'all'
@@ -121,6 +188,13 @@ export function loadConfig(env: Env = process.env): LedgerConfig {
     jwtIssuer: env.JWT_ISSUER || undefined,
     jwtAudience: env.JWT_AUDIENCE || undefined,
     jwtJwksUrl: url(env, 'JWT_JWKS_URL', ['https:', 'http:']),
+    jwtIssuers: jwtIssuers(env),
+    jwtClockToleranceSeconds: integer(env, 'JWT_CLOCK_TOLERANCE_SECONDS', 30, 0),
+    publicBaseUrl: url(env, 'PUBLIC_BASE_URL', ['https:', 'http:'])?.replace(/\/+$/, ''),
+    unsubscribeLinkDays: integer(env, 'UNSUBSCRIBE_LINK_DAYS', 90, 60),
+    accessLogRetentionDays: integer(env, 'ACCESS_LOG_RETENTION_DAYS', 6 * 366, 1),
+    rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 10_000, 1),
+    rateLimitWindowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'log'),
     minPositionWaitMs,
     projectorBatchSize: integer(env, 'PROJECTOR_BATCH_SIZE', 500, 1),

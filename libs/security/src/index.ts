@@ -1,2 +1,3 @@
 export * from './key-set';
 export * from './tokens';
+export * from './signatures';

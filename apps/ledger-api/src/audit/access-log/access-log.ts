@@ -1,0 +1,210 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { canonicalJson, sha256Hex } from '@app/event-store';
+import type { LedgerConfig } from '@app/platform';
+import { type Database, migrate, type Queryable } from '@app/platform/database';
+import { CLOCK, type Clock, CONFIG, DATABASE } from '../../ledger/tokens';
+import { ACCESS_LOG_MIGRATION } from './access-log.migration';
+
+/** One disclosure or check of consent. Identifiers only: never a name, an address or free text (PHI). */
+export interface AccessEntryInput {
+  tenantId: string;
+  /** What was done: `subject-read`, `subject-history`, `eligibility-check`, `scrub`, `document-read`, ... */
+  action: string;
+  method: string;
+  /** The route template, not the URL (no query string, no values). */
+  route: string;
+  /** The token's `sub`. */
+  actor: string;
+  clientId?: string | null;
+  issuer?: string | null;
+  subjectId?: string | null;
+  /** SHA-256 of the normalised address, when a contact point was asked about. */
+  contactKey?: string | null;
+  /** How many subjects or lines a bulk read touched (a scrub). */
+  subjectCount?: number | null;
+  /** H12, 45 CFR 164.528(a)(1)(iv): the disclosure rests on an authorization (left out of the accounting). */
+  underAuthorization?: boolean | null;
+  status: number;
+  correlationId?: string | null;
+}
+
+export interface AccessEntry extends Required<{ [K in keyof AccessEntryInput]: Exclude<AccessEntryInput[K], undefined> }> {
+  seq: string;
+  id: string;
+  at: string;
+  hash: string;
+  prevHash: string | null;
+}
+
+export type AccessChainCheck =
+  | { ok: true; tenantId: string; entries: number; anchorSeq: string }
+  | { ok: false; tenantId: string; seq: string; reason: string };
+
+export interface AccessQuery { subjectId?: string; contactKey?: string; after?: string; limit?: number }
+
+interface Row {
+  tenant_id: string; seq: string; id: string; at: Date; action: string; method: string; route: string; actor: string;
+  client_id: string | null; issuer: string | null; subject_id: string | null; contact_key: string | null;
+  subject_count: number | null; under_authorization: boolean | null; status: number; correlation_id: string | null;
+  hash: string; prev_hash: string | null;
+}
+
+/** The content an entry's hash covers: every column but the hashes themselves. */
+function hashedContent(e: Omit<AccessEntry, 'hash' | 'prevHash'>): unknown {
+  return {
+    tenantId: e.tenantId, seq: e.seq, id: e.id, at: e.at, action: e.action, method: e.method, route: e.route,
+    actor: e.actor, clientId: e.clientId, issuer: e.issuer, subjectId: e.subjectId, contactKey: e.contactKey,
+    subjectCount: e.subjectCount, underAuthorization: e.underAuthorization, status: e.status, correlationId: e.correlationId,
+  };
+}
+
+export function accessEntryHash(entry: Omit<AccessEntry, 'hash' | 'prevHash'>, prevHash: string | null): string {
+  return sha256Hex(canonicalJson(hashedContent(entry)) + (prevHash ?? ''));
+}
+
+function fromRow(r: Row): AccessEntry {
+  return {
+    tenantId: r.tenant_id, seq: String(r.seq), id: r.id, at: new Date(r.at).toISOString(), action: r.action,
+    method: r.method, route: r.route, actor: r.actor, clientId: r.client_id, issuer: r.issuer, subjectId: r.subject_id,
+    contactKey: r.contact_key, subjectCount: r.subject_count, underAuthorization: r.under_authorization,
+    status: r.status, correlationId: r.correlation_id, hash: r.hash, prevHash: r.prev_hash,
+  };
+}
+
+export class RetentionError extends Error {}
+
+/**
+ * The access log port over the ledger's database: append (one chained entry per tenant at a time), query for
+ * auditors, verify the chain, and purge what has outlived its retention (45 CFR 164.530(j): six years by default).
+ */
+@Injectable()
+export class AccessLog implements OnModuleInit {
+  constructor(
+    @Inject(DATABASE) private readonly db: Database,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(CONFIG) private readonly config: LedgerConfig,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await migrate(this.db, [ACCESS_LOG_MIGRATION]);
+  }
+
+  get retentionDays(): number {
+    return this.config.accessLogRetentionDays;
+  }
+
+  async record(input: AccessEntryInput): Promise<AccessEntry> {
+    return this.db.transaction(async (tx) => {
+      // The head row is the tenant's append lock, as ledger_streams is a stream's.
+      await tx.query('INSERT INTO access_log_heads (tenant_id, seq) VALUES ($1, 0) ON CONFLICT (tenant_id) DO NOTHING', [input.tenantId]);
+      const [head] = await tx.query<{ seq: string; hash: string | null }>(
+        'SELECT seq, hash FROM access_log_heads WHERE tenant_id = $1 FOR UPDATE', [input.tenantId],
+      );
+      const entry: Omit<AccessEntry, 'hash' | 'prevHash'> = {
+        tenantId: input.tenantId,
+        seq: (BigInt(head.seq) + 1n).toString(),
+        id: randomUUID(),
+        at: this.clock.now().toISOString(),
+        action: input.action,
+        method: input.method,
+        route: input.route,
+        actor: input.actor,
+        clientId: input.clientId ?? null,
+        issuer: input.issuer ?? null,
+        subjectId: input.subjectId ?? null,
+        contactKey: input.contactKey ?? null,
+        subjectCount: input.subjectCount ?? null,
+        underAuthorization: input.underAuthorization ?? null,
+        status: input.status,
+        correlationId: input.correlationId ?? null,
+      };
+      const hash = accessEntryHash(entry, head.hash);
+      await tx.query(
+        `INSERT INTO access_log (tenant_id, seq, id, at, action, method, route, actor, client_id, issuer, subject_id,
+           contact_key, subject_count, under_authorization, status, correlation_id, hash, prev_hash)
+         VALUES ($1, $2::bigint, $3::uuid, $4::timestamptz, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+        [entry.tenantId, entry.seq, entry.id, entry.at, entry.action, entry.method, entry.route, entry.actor, entry.clientId,
+          entry.issuer, entry.subjectId, entry.contactKey, entry.subjectCount, entry.underAuthorization, entry.status,
+          entry.correlationId, hash, head.hash],
+      );
+      await tx.query('UPDATE access_log_heads SET seq = $2::bigint, hash = $3 WHERE tenant_id = $1', [entry.tenantId, entry.seq, hash]);
+      return { ...entry, hash, prevHash: head.hash };
+    });
+  }
+
+  /** Entries of one tenant, oldest first, optionally about one subject or contact key, after a sequence number. */
+  async query(tenantId: string, filter: AccessQuery = {}): Promise<AccessEntry[]> {
+    const rows = await this.db.query<Row>(
+      `SELECT * FROM access_log
+        WHERE tenant_id = $1 AND ($2::text IS NULL OR subject_id = $2::text) AND ($3::text IS NULL OR contact_key = $3::text)
+          AND seq > $4::bigint
+        ORDER BY seq LIMIT $5`,
+      [tenantId, filter.subjectId ?? null, filter.contactKey ?? null, filter.after ?? '0', Math.min(filter.limit ?? 1000, 10_000)],
+    );
+    return rows.map(fromRow);
+  }
+
+  /** Recomputes the tenant's chain from its anchor (the last purged entry) to its head. */
+  async verify(tenantId: string): Promise<AccessChainCheck> {
+    const [head] = await this.db.query<{ seq: string; hash: string | null; anchor_seq: string; anchor_hash: string | null }>(
+      'SELECT seq, hash, anchor_seq, anchor_hash FROM access_log_heads WHERE tenant_id = $1', [tenantId],
+    );
+    if (!head) {
+      const [stray] = await this.db.query<{ seq: string }>('SELECT seq FROM access_log WHERE tenant_id = $1 LIMIT 1', [tenantId]);
+      return stray ? { ok: false, tenantId, seq: String(stray.seq), reason: 'entries exist without a chain head' } : { ok: true, tenantId, entries: 0, anchorSeq: '0' };
+    }
+    let expectedSeq = BigInt(head.anchor_seq) + 1n;
+    let prevHash = head.anchor_hash;
+    let entries = 0;
+    for (;;) {
+      const rows = await this.db.query<Row>(
+        'SELECT * FROM access_log WHERE tenant_id = $1 AND seq >= $2::bigint ORDER BY seq LIMIT 1000', [tenantId, expectedSeq.toString()],
+      );
+      for (const row of rows) {
+        const entry = fromRow(row);
+        const fail = (reason: string): AccessChainCheck => ({ ok: false, tenantId, seq: entry.seq, reason });
+        if (BigInt(entry.seq) !== expectedSeq) return { ok: false, tenantId, seq: expectedSeq.toString(), reason: `entry ${expectedSeq} is missing` };
+        if (entry.prevHash !== prevHash) return fail('prev_hash does not match the hash of the previous entry');
+        if (accessEntryHash(entry, entry.prevHash) !== entry.hash) return fail('the entry does not match its hash: it was altered');
+        prevHash = entry.hash;
+        expectedSeq++;
+        entries++;
+      }
+      if (rows.length < 1000) break;
+    }
+    const last = (expectedSeq - 1n).toString();
+    if (last !== String(head.seq) || prevHash !== head.hash) {
+      return { ok: false, tenantId, seq: String(head.seq), reason: `the chain head (entry ${head.seq}) does not match the last entry (${last}): entries were removed` };
+    }
+    return { ok: true, tenantId, entries, anchorSeq: String(head.anchor_seq) };
+  }
+
+  /**
+   * Deletes the tenant's entries recorded before `before`, which must lie outside the retention period; the last
+   * deleted entry becomes the chain's anchor so that what remains still verifies. Answers how many were removed.
+   */
+  async purge(tenantId: string, before: Date): Promise<{ purged: number; anchorSeq: string }> {
+    const oldestAllowed = this.clock.now().getTime() - this.config.accessLogRetentionDays * 86_400_000;
+    if (before.getTime() > oldestAllowed) {
+      throw new RetentionError(`access-log entries are kept ${this.config.accessLogRetentionDays} days (45 CFR 164.530(j)); ${before.toISOString()} is inside retention`);
+    }
+    return this.db.transaction(async (tx: Queryable) => {
+      const [head] = await tx.query<{ seq: string; anchor_seq: string }>(
+        'SELECT seq, anchor_seq FROM access_log_heads WHERE tenant_id = $1 FOR UPDATE', [tenantId],
+      );
+      if (!head) return { purged: 0, anchorSeq: '0' };
+      const [last] = await tx.query<{ seq: string; hash: string }>(
+        'SELECT seq, hash FROM access_log WHERE tenant_id = $1 AND at < $2::timestamptz ORDER BY seq DESC LIMIT 1', [tenantId, before.toISOString()],
+      );
+      if (!last) return { purged: 0, anchorSeq: String(head.anchor_seq) };
+      await tx.query(`SELECT set_config('consent_ledger.access_log_purge_before', $1, true)`, [before.toISOString()]);
+      const deleted = await tx.query<{ seq: string }>(
+        'DELETE FROM access_log WHERE tenant_id = $1 AND seq <= $2::bigint RETURNING seq', [tenantId, String(last.seq)],
+      );
+      await tx.query(`SELECT set_config('consent_ledger.access_log_purge_before', '', true)`);
+      await tx.query('UPDATE access_log_heads SET anchor_seq = $2::bigint, anchor_hash = $3 WHERE tenant_id = $1', [tenantId, String(last.seq), last.hash]);
+      return { purged: deleted.length, anchorSeq: String(last.seq) };
+    });
+  }
+}

@@ -1,0 +1,29 @@
+import { Global, Inject, Module, type OnModuleInit } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import type { LedgerConfig } from '@app/platform';
+import { TokenVerifier } from '@app/security';
+import { CONFIG } from '../ledger/tokens';
+import { AccessLog } from './access-log/access-log';
+import { AccessLogController } from './access-log/access-log.controller';
+import { AccessLogInterceptor } from './access-log/access-logged';
+import { DecisionReceipts } from './receipts/receipts';
+import { VerifyReceiptController } from './receipts/verify-receipt.controller';
+
+/**
+ * Security and audit: the access log (and the interceptor behind `@AccessLogged`), decision receipts, evidence
+ * export, one-click unsubscribe. Global, so that every feature module can apply `@AccessLogged` and use `AccessLog`.
+ */
+@Global()
+@Module({
+  controllers: [AccessLogController, VerifyReceiptController],
+  providers: [AccessLog, DecisionReceipts, { provide: APP_INTERCEPTOR, useClass: AccessLogInterceptor }],
+  exports: [AccessLog, DecisionReceipts],
+})
+export class AuditModule implements OnModuleInit {
+  constructor(private readonly verifier: TokenVerifier, @Inject(CONFIG) private readonly config: LedgerConfig) {}
+
+  /** Every configured external issuer (JWT_ISSUERS beside JWT_ISSUER), with the configured clock tolerance. */
+  onModuleInit(): void {
+    this.verifier.trust(this.config.jwtIssuers, { clockToleranceSeconds: this.config.jwtClockToleranceSeconds });
+  }
+}
