@@ -1,13 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import {
-  type DecideContext, type Decided, type DomainError, DEFAULT_TENANT_SETTINGS, fromWireEvent, settingsAt,
-  type TenantSettings, tenantDecider, type TenantState, tenantStreamId, toWireEvent,
+  contactStreamId, type DecideContext, type Decided, type DomainError, DEFAULT_TENANT_SETTINGS, fromWireEvent,
+  type LedgerEventType, PERSONAL_DATA_FIELDS, settingsAt, subjectStreamId, type TenantSettings, tenantDecider, type TenantState,
+  tenantStreamId, toWireEvent,
 } from '@app/domain';
 import {
   type EventStore, type NewEvent, type Position, type RecordedEvent, WrongExpectedRevisionError,
 } from '@app/event-store';
-import { CLOCK, type Clock, EVENT_STORE } from './tokens';
+import type { LedgerConfig } from '@app/platform';
+import type { Database } from '@app/platform/database';
+import { type DataKeyOwner, PersonalDataCodec } from '@app/security';
+import { CLOCK, type Clock, CONFIG, DATABASE, EVENT_STORE } from './tokens';
 import type { CommandMeta } from './command-meta';
 
 /** The shape every decider of libs/domain has. */
@@ -35,7 +40,17 @@ const MAX_ATTEMPTS = 5;
  */
 @Injectable()
 export class LedgerStreams {
-  constructor(@Inject(EVENT_STORE) readonly store: EventStore, @Inject(CLOCK) private readonly clock: Clock) {}
+  /** Seals the personal fields of every event appended here (H11 erasure by crypto-shredding). */
+  readonly personalData: PersonalDataCodec;
+
+  constructor(
+    @Inject(EVENT_STORE) readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(DATABASE) db: Database,
+    @Inject(CONFIG) config: LedgerConfig,
+  ) {
+    this.personalData = new PersonalDataCodec(db, join(config.dataDir, 'keys'));
+  }
 
   async load<S, E, C>(decider: Decider<S, E, C>, streamId: string, toPosition?: Position): Promise<Loaded<S>> {
     const events = await this.store.readStream(streamId, toPosition === undefined ? undefined : { toPosition });
@@ -78,12 +93,12 @@ export class LedgerStreams {
       if (decided.events.length === 0) {
         return { ok: true, state: loaded.state, appended: false, position: (await this.store.headPosition()).toString(), events: [] };
       }
-      const newEvents: NewEvent[] = decided.events.map((event) => {
+      const newEvents: NewEvent[] = await Promise.all(decided.events.map(async (event) => {
         const wire = toWireEvent(event as never);
         return {
           id: randomUUID(),
           type: wire.type,
-          data: wire.data,
+          data: await this.seal(meta.tenantId, streamId, event.type as LedgerEventType, wire.data),
           metadata: {
             tenantId: meta.tenantId,
             actor: meta.actor,
@@ -93,7 +108,7 @@ export class LedgerStreams {
             schemaVersion: wire.schemaVersion,
           },
         };
-      });
+      }));
       try {
         const result = await this.store.append(streamId, newEvents, {
           expectedRevision: loaded.revision < 0 ? 'no-stream' : loaded.revision,
@@ -112,4 +127,22 @@ export class LedgerStreams {
       }
     }
   }
+
+  /** Personal fields (PERSONAL_DATA_FIELDS) are stored sealed under the key of the subject or contact point. */
+  private seal(tenantId: string, streamId: string, type: LedgerEventType, data: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const paths = PERSONAL_DATA_FIELDS[type] ?? [];
+    if (!PersonalDataCodec.holdsPersonalData(data, paths)) return Promise.resolve(data);
+    const owner = dataKeyOwner(tenantId, streamId);
+    if (!owner) throw new Error(`personal data on a stream with no owner to key it to (${type})`);
+    return this.personalData.seal(owner, data, paths);
+  }
+}
+
+/** The owner of a subject or contact stream, whose data key seals its personal fields. */
+export function dataKeyOwner(tenantId: string, streamId: string): DataKeyOwner | null {
+  const subjectPrefix = subjectStreamId(tenantId, '');
+  if (streamId.startsWith(subjectPrefix)) return { kind: 'subject', tenantId, subjectId: streamId.slice(subjectPrefix.length) };
+  const contactPrefix = contactStreamId(tenantId, '');
+  if (streamId.startsWith(contactPrefix)) return { kind: 'contact', tenantId, contactKey: streamId.slice(contactPrefix.length) };
+  return null;
 }

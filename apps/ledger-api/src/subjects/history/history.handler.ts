@@ -1,5 +1,5 @@
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { contactStreamId, fromWireEvent, subjectStreamId } from '@app/domain';
+import { contactStreamId, fromWireEvent, PERSONAL_DATA_FIELDS, subjectStreamId } from '@app/domain';
 import type { RecordedEvent } from '@app/event-store';
 import { Problem } from '../../http/problem';
 import { LedgerStreams } from '../../ledger/ledger-streams';
@@ -19,7 +19,11 @@ export interface HistoryEntry {
   effectiveAt: string;
   recordedAt: string;
   actor: string | null;
+  /** Personal fields decrypted; an erased one is null. */
   data: unknown;
+  /** Present when some personal field was erased (its data key destroyed, H11). */
+  erased?: true;
+  erasedFields?: string[];
 }
 
 /** The subject's stream and the streams of every contact point ever linked to it, in global order. */
@@ -43,8 +47,14 @@ export class SubjectHistoryHandler implements IQueryHandler<SubjectHistoryQuery,
     if (all.length === 0 && options.knownAt !== undefined && subjectEvents.every((e) => Date.parse(e.metadata.recordedAt) > Date.parse(knownAt))) {
       throw Problem.notFound('No such subject as known at knownAt.');
     }
-    const events = all.map((recorded): HistoryEntry => {
-      const event = fromWireEvent(recorded.type, recorded.metadata.schemaVersion, recorded.data);
+    const decoded = all.map((recorded) => fromWireEvent(recorded.type, recorded.metadata.schemaVersion, recorded.data));
+    const opened = await this.streams.personalData.open(tenantId, decoded.map((event) => ({
+      data: event.data as unknown as Record<string, unknown>,
+      paths: PERSONAL_DATA_FIELDS[event.type] ?? [],
+    })));
+    const events = all.map((recorded, i): HistoryEntry => {
+      const event = decoded[i];
+      const { data, erasedFields } = opened[i];
       return {
         position: recorded.position.toString(),
         revision: recorded.revision,
@@ -55,7 +65,8 @@ export class SubjectHistoryHandler implements IQueryHandler<SubjectHistoryQuery,
         effectiveAt: recorded.metadata.effectiveAt,
         recordedAt: recorded.metadata.recordedAt,
         actor: recorded.metadata.actor ?? null,
-        data: event.data,
+        data,
+        ...(erasedFields.length > 0 ? { erased: true as const, erasedFields } : {}),
       };
     });
     const last = all[all.length - 1] ?? subjectEvents[subjectEvents.length - 1];

@@ -1,0 +1,4 @@
+export * from './envelope';
+export * from './master-key';
+export * from './data-keys';
+export * from './personal-data-codec';
