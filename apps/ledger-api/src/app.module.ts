@@ -17,6 +17,9 @@ import { UnlinkContactController } from './contacts/unlink/unlink-contact.contro
 import { UnlinkContactHandler } from './contacts/unlink/unlink-contact.handler';
 import { EligibilityCheckController } from './eligibility/check/check.controller';
 import { EligibilityCheckHandler } from './eligibility/check/check.handler';
+import { EligibilityStates } from './eligibility/eligibility-states';
+import { ScrubController } from './eligibility/scrub/scrub.controller';
+import { ScrubService } from './eligibility/scrub/scrub.service';
 import { HealthController } from './health/health.controller';
 import { LedgerMetrics, MetricsController } from './health/metrics';
 import { AuthGuard } from './http/auth';
@@ -50,6 +53,7 @@ export class AppModule {
         UnlinkContactController,
         ContactChoiceController,
         EligibilityCheckController,
+        ScrubController,
         SubjectsController,
         TenantSettingsController,
         VerifyController,
@@ -67,6 +71,8 @@ export class AppModule {
         UnlinkContactHandler,
         ContactChoiceHandler,
         EligibilityCheckHandler,
+        EligibilityStates,
+        ScrubService,
         SubjectViewHandler,
         SubjectHistoryHandler,
         ChangeTenantSettingsHandler,

@@ -26,6 +26,8 @@ export async function createApp(config: LedgerConfig, options: CreateAppOptions 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, clock: options.clock }), adapter, {
     logger: options.logger === false ? false : levels,
   });
+  // Lists for the scrub arrive as streams of any length: hand the raw body on, never buffer it.
+  app.getHttpAdapter().getInstance().addContentTypeParser(['text/csv', 'application/x-ndjson'], (_request, payload, done) => done(null, payload));
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(validationPipe());
   app.enableShutdownHooks();

@@ -91,9 +91,14 @@ describe('H1 — marketing needs an authorization (45 CFR 164.508(a)(3))', () =>
   });
 
   it('denies an unknown subject with NO_AUTHORIZATION and UNKNOWN_SUBJECT', () => {
-    const d = evaluate(undefined, [], { channel: 'email', purpose: 'marketing' }, NOW, NOW);
+    const d = evaluate(subjectDecider.initialState({ subjectId: 'p-404' }), [], { channel: 'email', purpose: 'marketing' }, NOW, NOW);
     expect(d).toMatchObject({ decision: 'DENY', basis: null });
     expect(codes(d)).toEqual(['NO_AUTHORIZATION', 'UNKNOWN_SUBJECT']);
+  });
+
+  it('does not call a question about an address alone a question about an unknown subject', () => {
+    const d = evaluate(undefined, [], { channel: 'email', purpose: 'marketing' }, NOW, NOW);
+    expect(codes(d)).toEqual(['NO_AUTHORIZATION']);
   });
 
   it('denies before the signature and for a subject not yet known at knownAt', () => {

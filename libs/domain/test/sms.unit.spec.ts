@@ -211,7 +211,7 @@ describe('T3 — the scope of a STOP follows the dated policy version (revoke-al
     const early = contactOf(givenContact().when(sms('STOP', { receivedAt: BEFORE_SWITCH }), context(SWITCH)).events());
     const late = contactOf(givenContact().when(sms('STOP', { receivedAt: SWITCH }), context(SWITCH)).events());
     const at = '2027-02-01T00:00:00Z';
-    expect(codes(evaluate(undefined, [early], { channel: 'sms', purpose: 'marketing' }, at, at))).toEqual(['NO_AUTHORIZATION', 'UNKNOWN_SUBJECT', 'CONTACT_OPTED_OUT']);
+    expect(codes(evaluate(undefined, [early], { channel: 'sms', purpose: 'marketing' }, at, at))).toEqual(['NO_AUTHORIZATION', 'CONTACT_OPTED_OUT']);
     expect(evaluate(undefined, [early], { channel: 'sms', purpose: 'treatment' }, at, at).decision).toBe('ALLOW');
     expect(evaluate(undefined, [early], { channel: 'voice', purpose: 'treatment' }, at, at).decision).toBe('ALLOW');
     expect(codes(evaluate(undefined, [late], { channel: 'sms', purpose: 'treatment' }, at, at))).toEqual(['CONTACT_OPTED_OUT']);

@@ -152,6 +152,7 @@ function namesPurpose(a: AuthorizationRecord, purpose: Purpose): boolean {
  * layers may deny (compliance.md): the HIPAA basis, then the subject's and the contact points'
  * opt-outs and suppressions, which beat any authorization.
  */
+/** `subject` is undefined when the question names no subject (an address alone), else the subject's state. */
 export function evaluate(
   subject: SubjectState | undefined,
   contacts: readonly ContactState[],
@@ -173,7 +174,9 @@ export function evaluate(
     // H1: a declared exception is the basis; the opt-outs below still apply.
     layer = { basis: reasons.marketingException(cls.marketingException), denials: [], authorization: null };
   } else if (cls.requires === 'authorization') {
-    layer = authorizationLayer(cls, channel, authorizations, subjectKnown(subject, knownAtMs), asOf, knownAt, evidence);
+    // UNKNOWN_SUBJECT speaks of a subject that was named; a question about an address alone names none.
+    const known = subject === undefined || subjectKnown(subject, knownAtMs);
+    layer = authorizationLayer(cls, channel, authorizations, known, asOf, knownAt, evidence);
   } else if (cls.requires === 'no-opt-out') {
     // H10, 164.514(f): fundraising without authorization only under the notice's statement.
     const fact = settingsFactAt(tenant, asOf, knownAt);

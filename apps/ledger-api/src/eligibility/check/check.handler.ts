@@ -1,13 +1,12 @@
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import {
-  contactDecider, contactStreamId, type ContactState, type Decision, evaluate, linkedContacts, subjectDecider, subjectStreamId,
-  type SubjectState, tenantDecider, tenantStreamId, type TenantState,
+  type ContactState, type Decision, type EligibilityRequest, evaluate, linkedContacts, subjectDecider, type SubjectState,
 } from '@app/domain';
-import { EligibilityReadModel } from '@app/projections';
 import { normaliseContact } from '../../contacts/contact-value';
 import { Problem } from '../../http/problem';
 import { LedgerStreams } from '../../ledger/ledger-streams';
 import { ReadPosition } from '../../ledger/read-position';
+import { contactTypeOfChannel, type EligibilitySnapshot, EligibilityStates } from '../eligibility-states';
 import type { EligibilityCheckRequest } from './check.request';
 
 export class EligibilityCheckQuery {
@@ -18,28 +17,37 @@ export type EligibilityAnswer = Decision & { position: string; evaluatedAt: stri
 
 export const ELIGIBILITY_PROJECTION = { projection: 'eligibility' } as const;
 
-/** Which kind of contact point a channel reaches. */
-const CONTACT_TYPE_OF_CHANNEL: Record<string, 'email' | 'phone' | undefined> = { email: 'email', sms: 'phone', voice: 'phone' };
-
 /** The contacts a decision considers: the one asked about, or else the subject's linked contacts the channel reaches. */
 export function contactsToConsider(channel: string, contactKey: string | undefined, subject: SubjectState | undefined): string[] {
   if (contactKey) return [contactKey];
-  const wanted = CONTACT_TYPE_OF_CHANNEL[channel];
+  const wanted = contactTypeOfChannel(channel);
   return subject && wanted ? linkedContacts(subject).filter((c) => c.type === wanted).map((c) => c.contactKey) : [];
 }
 
+/** One decision from a snapshot: the same for a single check and for every line of a scrub. */
+export function decide(snapshot: EligibilitySnapshot, subjectId: string | undefined, contactKey: string | undefined,
+  request: EligibilityRequest, asOf: string, knownAt: string): Decision {
+  const subject = subjectId
+    ? snapshot.subjects.get(subjectId) ?? subjectDecider.initialState({ subjectId })
+    : undefined;
+  const contacts = contactsToConsider(request.channel, contactKey, subject)
+    .map((key) => snapshot.contacts.get(key))
+    .filter((c): c is ContactState => c !== undefined);
+  return evaluate(subject, contacts, request, asOf, knownAt, snapshot.tenant);
+}
+
+/** A question about the past (asOf before now, or any knownAt) is the audit path: it folds the streams. */
+export function isAuditQuestion(options: { asOf?: string; knownAt?: string }, nowMs: number): boolean {
+  return options.knownAt !== undefined || (options.asOf !== undefined && Date.parse(options.asOf) < nowMs);
+}
+
 /**
- * "May we send this?" — answered by the one pure `evaluate` of libs/domain over folded states. The live question is
- * read from the eligibility read model; a question about the past (`asOf` before now, or any `knownAt`) is the audit
- * path and folds the streams themselves. Both paths feed the same function.
+ * "May we send this?" — answered by the one pure `evaluate` of libs/domain over folded states: from the eligibility
+ * read model for the live question, from the streams for a question about the past.
  */
 @QueryHandler(EligibilityCheckQuery)
 export class EligibilityCheckHandler implements IQueryHandler<EligibilityCheckQuery, EligibilityAnswer> {
-  constructor(
-    private readonly streams: LedgerStreams,
-    private readonly read: ReadPosition,
-    private readonly readModel: EligibilityReadModel,
-  ) {}
+  constructor(private readonly streams: LedgerStreams, private readonly read: ReadPosition, private readonly states: EligibilityStates) {}
 
   async execute({ tenantId, request }: EligibilityCheckQuery): Promise<EligibilityAnswer> {
     const errors = [];
@@ -49,40 +57,19 @@ export class EligibilityCheckHandler implements IQueryHandler<EligibilityCheckQu
     }
     if (errors.length > 0) throw Problem.badRequest('The eligibility question is incomplete.', errors);
     const contact = request.contact ? normaliseContact(request.contact.type, request.contact.value, 'contact.value') : undefined;
-    const now = this.streams.now().getTime();
-    const audit = request.knownAt !== undefined || (request.asOf !== undefined && Date.parse(request.asOf) < now);
+    const audit = isAuditQuestion(request, this.streams.now().getTime());
     const source = audit ? 'streams' : ELIGIBILITY_PROJECTION;
     const instant = await this.read.prepare(request, source);
     const position = (await this.read.position(source)).toString();
-    const { subject, contacts, tenant } = audit
-      ? await this.fromStreams(tenantId, request.subjectId, contact?.contactKey, request.channel)
-      : await this.fromReadModel(tenantId, request.subjectId, contact?.contactKey, request.channel);
-    const decision = evaluate(subject, contacts, {
+    const snapshot = await this.states.load(audit ? 'streams' : 'read-model', tenantId,
+      request.subjectId ? [request.subjectId] : [], contact ? [contact.contactKey] : []);
+    const decision = decide(snapshot, request.subjectId, contact?.contactKey, {
       channel: request.channel,
       purpose: request.purpose,
       communication: request.communication ? { ...request.communication } : undefined,
       usesPart2Data: request.usesPart2Data ?? false,
       contactKey: contact?.contactKey,
-    }, instant.asOf, instant.knownAt, tenant);
+    }, instant.asOf, instant.knownAt);
     return { ...decision, position, evaluatedAt: instant.now };
-  }
-
-  private async fromReadModel(tenantId: string, subjectId: string | undefined, contactKey: string | undefined, channel: string) {
-    const snapshot = await this.readModel.snapshot(tenantId, subjectId ? [subjectId] : [], contactKey ? [contactKey] : []);
-    const subject = subjectId ? snapshot.subjects.get(subjectId) : undefined;
-    const contacts = contactsToConsider(channel, contactKey, subject)
-      .map((key) => snapshot.contacts.get(key))
-      .filter((c): c is ContactState => c !== undefined);
-    return { subject, contacts, tenant: snapshot.tenant };
-  }
-
-  private async fromStreams(tenantId: string, subjectId: string | undefined, contactKey: string | undefined, channel: string) {
-    const subject: SubjectState | undefined = subjectId
-      ? (await this.streams.load(subjectDecider, subjectStreamId(tenantId, subjectId))).state
-      : undefined;
-    const contacts = await Promise.all(contactsToConsider(channel, contactKey, subject)
-      .map(async (key) => (await this.streams.load(contactDecider, contactStreamId(tenantId, key))).state));
-    const tenant: TenantState = (await this.streams.load(tenantDecider, tenantStreamId(tenantId))).state;
-    return { subject, contacts, tenant };
   }
 }

@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import {
+  contactDecider, contactStreamId, type ContactState, subjectDecider, subjectStreamId, type SubjectState, tenantDecider,
+  tenantStreamId, type TenantState,
+} from '@app/domain';
+import { EligibilityReadModel, type EligibilitySnapshot } from '@app/projections';
+import { LedgerStreams } from '../ledger/ledger-streams';
+
+/** Which kind of contact point a channel reaches. */
+const CONTACT_TYPE_OF_CHANNEL: Record<string, 'email' | 'phone' | undefined> = { email: 'email', sms: 'phone', voice: 'phone' };
+
+export function contactTypeOfChannel(channel: string): 'email' | 'phone' | undefined {
+  return CONTACT_TYPE_OF_CHANNEL[channel];
+}
+
+export { type EligibilitySnapshot };
+
+/**
+ * The folded states `evaluate` reads, for one subject or a batch: from the eligibility read model (the live path), or
+ * folded from the event streams (the audit path, for questions about the past). Same shape, same function after.
+ */
+@Injectable()
+export class EligibilityStates {
+  constructor(private readonly readModel: EligibilityReadModel, private readonly streams: LedgerStreams) {}
+
+  load(path: 'read-model' | 'streams', tenantId: string, subjectIds: string[], contactKeys: string[]): Promise<EligibilitySnapshot> {
+    return path === 'read-model' ? this.readModel.snapshot(tenantId, subjectIds, contactKeys) : this.fold(tenantId, subjectIds, contactKeys);
+  }
+
+  private async fold(tenantId: string, subjectIds: string[], contactKeys: string[]): Promise<EligibilitySnapshot> {
+    const subjects = new Map<string, SubjectState>();
+    const contacts = new Map<string, ContactState>();
+    for (const id of new Set(subjectIds)) {
+      const { state } = await this.streams.load(subjectDecider, subjectStreamId(tenantId, id));
+      if (state.exists) subjects.set(id, state);
+    }
+    const linked = [...subjects.values()].flatMap((s) => s.contacts.map((c) => c.contactKey));
+    for (const key of new Set([...contactKeys, ...linked])) {
+      const { state } = await this.streams.load(contactDecider, contactStreamId(tenantId, key));
+      if (state.exists) contacts.set(key, state);
+    }
+    const tenant: TenantState = (await this.streams.load(tenantDecider, tenantStreamId(tenantId))).state;
+    return { subjects, contacts, tenant: tenant.exists ? tenant : undefined };
+  }
+}
