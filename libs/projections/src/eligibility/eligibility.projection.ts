@@ -146,8 +146,8 @@ async function deriveViews(tx: Queryable, t: TableNames, changed: [string, Strea
         columns(links, 4),
       );
     }
-    const optOuts = subjects.flatMap((e) => optOutsInForce((e.state as SubjectState).preferences, () => true, e.lastRecordedAt, e.lastRecordedAt)
-      .map((p) => [e.tenantId, e.key, p.purpose, p.channel, p.effectiveAt, p.source, e.position.toString()]));
+    const optOuts = subjects.flatMap((e) => subjectOptOuts(e.state as SubjectState, e.lastRecordedAt)
+      .map((p) => [e.tenantId, e.key, p.purpose, p.channel, p.since, p.source, e.position.toString()]));
     if (optOuts.length > 0) {
       await tx.query(
         `INSERT INTO ${t.rm_subject_opt_outs} (tenant_id, subject_id, purpose, channel, since, source, position)
@@ -161,15 +161,8 @@ async function deriveViews(tx: Queryable, t: TableNames, changed: [string, Strea
       `DELETE FROM ${t.rm_contact_suppressions} WHERE (tenant_id, contact_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
       [contacts.map((e) => e.tenantId), contacts.map((e) => e.key)],
     );
-    const rows = contacts.flatMap((e) => {
-      const state = e.state as ContactState;
-      const now = e.lastRecordedAt;
-      const optedOut = optOutsInForce(contactChoices(state), () => true, now, now)
-        .map((f) => [e.tenantId, e.key, state.type, 'opt-out', f.purpose, f.channel, f.effectiveAt, f.source, e.position.toString()]);
-      const undeliverable = undeliverableFacts(state, now, now).slice(0, 1)
-        .map((f) => [e.tenantId, e.key, state.type, 'undeliverable', '*', '*', f.effectiveAt, f.source, e.position.toString()]);
-      return [...optedOut, ...undeliverable];
-    });
+    const rows = contacts.flatMap((e) => contactSuppressions(e.state as ContactState, e.lastRecordedAt)
+      .map((f) => [e.tenantId, e.key, (e.state as ContactState).type, f.kind, f.purpose, f.channel, f.since, f.source, e.position.toString()]));
     if (rows.length > 0) {
       await tx.query(
         `INSERT INTO ${t.rm_contact_suppressions} (tenant_id, contact_key, contact_type, kind, purpose, channel, since, source, position)
@@ -180,6 +173,24 @@ async function deriveViews(tx: Queryable, t: TableNames, changed: [string, Strea
       );
     }
   }
+}
+
+/** A suppression in force: what is suppressed, for which purpose and channel ('*' for all), since when, why. */
+export interface Suppression { kind: 'opt-out' | 'undeliverable'; purpose: string; channel: string; since: string; source: string }
+
+/** The suppressions of an address in force at `now` (C7 ordering, a bounce for every purpose), from its folded state. */
+export function contactSuppressions(state: ContactState, now: string): Suppression[] {
+  const optedOut = optOutsInForce(contactChoices(state), () => true, now, now)
+    .map((f): Suppression => ({ kind: 'opt-out', purpose: f.purpose, channel: f.channel, since: f.effectiveAt, source: f.source }));
+  const undeliverable = undeliverableFacts(state, now, now).slice(0, 1)
+    .map((f): Suppression => ({ kind: 'undeliverable', purpose: '*', channel: '*', since: f.effectiveAt, source: f.source }));
+  return [...optedOut, ...undeliverable];
+}
+
+/** A subject's own opt-outs in force at `now`, from its folded state. */
+export function subjectOptOuts(state: SubjectState, now: string): Suppression[] {
+  return optOutsInForce(state.preferences, () => true, now, now)
+    .map((p): Suppression => ({ kind: 'opt-out', purpose: p.purpose, channel: p.channel, since: p.effectiveAt, source: p.source }));
 }
 
 function columns(rows: unknown[][], width: number): unknown[][] {
