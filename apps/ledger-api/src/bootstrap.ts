@@ -5,7 +5,10 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { LOG_LEVELS, type LedgerConfig } from '@app/platform';
+import { TokenVerifier } from '@app/security';
+import { registerEdgeProtection } from '@app/security/http-edge';
 import { AppModule } from './app.module';
+import { Problem } from './http/problem';
 import { ProblemFilter } from './http/problem.filter';
 import { validationPipe } from './http/validation';
 import type { Clock } from './ledger/tokens';
@@ -28,6 +31,10 @@ export async function createApp(config: LedgerConfig, options: CreateAppOptions 
   });
   // Lists for the scrub arrive as streams of any length: hand the raw body on, never buffer it.
   app.getHttpAdapter().getInstance().addContentTypeParser(['text/csv', 'application/x-ndjson'], (_request, payload, done) => done(null, payload));
+  await registerEdgeProtection(app.getHttpAdapter().getInstance(), {
+    max: config.rateLimitMax, windowMs: config.rateLimitWindowMs, verifier: app.get(TokenVerifier),
+    tooManyRequests: (detail, retryAfter) => new Problem(429, 'rate-limited', 'Too many requests', detail, {}, { 'retry-after': String(retryAfter) }),
+  });
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(validationPipe());
   app.enableShutdownHooks();

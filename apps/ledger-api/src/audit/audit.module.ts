@@ -3,6 +3,7 @@ import { APP_INTERCEPTOR } from '@nestjs/core';
 import type { LedgerConfig } from '@app/platform';
 import { TokenVerifier } from '@app/security';
 import { CONFIG } from '../ledger/tokens';
+import { UnsubscribeModule } from '../unsubscribe/unsubscribe.module';
 import { AccessLog } from './access-log/access-log';
 import { AccessLogController } from './access-log/access-log.controller';
 import { AccessLogInterceptor } from './access-log/access-logged';
@@ -15,6 +16,7 @@ import { VerifyReceiptController } from './receipts/verify-receipt.controller';
  */
 @Global()
 @Module({
+  imports: [UnsubscribeModule],
   controllers: [AccessLogController, VerifyReceiptController],
   providers: [AccessLog, DecisionReceipts, { provide: APP_INTERCEPTOR, useClass: AccessLogInterceptor }],
   exports: [AccessLog, DecisionReceipts],
