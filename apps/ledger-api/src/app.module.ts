@@ -2,6 +2,8 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AuditModule } from './audit/audit.module';
+import { ComplianceModule } from './compliance/compliance.module';
+import { DocumentsModule } from './documents/documents.module';
 import { VerifyController } from './audit/verify/verify.controller';
 import { ExpirationEventController } from './authorizations/expiration-events/expiration-event.controller';
 import { RecordExpirationEventHandler } from './authorizations/expiration-events/expiration-event.handler';
@@ -41,7 +43,7 @@ export class AppModule {
   static forRoot(options: LedgerModuleOptions): DynamicModule {
     return {
       module: AppModule,
-      imports: [LedgerModule.forRoot(options), CqrsModule.forRoot(), RolesModule.forRoles(options.config.roles), AuditModule],
+      imports: [LedgerModule.forRoot(options), CqrsModule.forRoot(), RolesModule.forRoles(options.config.roles), AuditModule, DocumentsModule, ComplianceModule],
       controllers: [
         HealthController,
         MetricsController,

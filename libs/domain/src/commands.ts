@@ -73,6 +73,8 @@ export interface GrantAuthorization {
   /** 164.508(b)(4): care conditioned on signing. */
   conditioned?: boolean;
   documentSha256?: string | null;
+  /** E4: the ledger's compact JWS (ES256) over `{authorizationId, documentSha256, signedAt}`. */
+  documentSignature?: string | null;
 }
 
 export interface RevokeAuthorization {

@@ -80,6 +80,8 @@ export interface AuthorizationTerms {
   signature: SignatureRecord;
   /** SHA-256 of the exact document shown and signed (E1, E4), when rendered. */
   documentSha256?: string | null;
+  /** E4: the ledger's compact JWS (ES256) over `{authorizationId, documentSha256, signedAt}`, when rendered or scanned. */
+  documentSignature?: string | null;
   /** P1: present on Part 2 consents (`formId` `part2-consent`) only. */
   part2?: Part2Terms | null;
 }

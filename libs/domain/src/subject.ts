@@ -423,6 +423,7 @@ function decideGrant(command: GrantAuthorization, state: SubjectState, context: 
           ...(signature.authentication ? { authentication: authenticationOf(signature.authentication) } : {}),
         },
         documentSha256: command.documentSha256 ?? null,
+        ...(command.documentSignature ? { documentSignature: command.documentSignature } : {}),
         ...(part2 ? { part2 } : {}),
         ...part2Notice(command),
         effectiveAt: signature.signedAt!,

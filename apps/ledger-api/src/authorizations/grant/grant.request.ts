@@ -3,7 +3,7 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize, IsArray, IsBoolean, IsIn, IsObject, IsOptional, IsString, Matches, MaxLength, ValidateNested,
 } from 'class-validator';
-import { CHANNELS, PURPOSES, SIGNATURE_METHODS, SIGNER_ROLES } from '@app/domain';
+import { CHANNELS, PART2_TPO_EXPIRIES, PURPOSES, SIGNATURE_METHODS, SIGNER_ROLES } from '@app/domain';
 import { IDENTIFIER, IsCalendarDate, IsRfc3339 } from '../../http/validators';
 
 /*
@@ -22,6 +22,20 @@ export class StatementsRequest {
   @ApiPropertyOptional() @IsOptional() @IsBoolean() redisclosure?: boolean;
 }
 
+/** E3: how the signer was authenticated (a portal session, a one-time code, an ID checked in person). */
+export class AuthenticationRequest {
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(100) method?: string;
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsString() @MaxLength(100) ip?: string | null;
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsString() @MaxLength(1000) userAgent?: string | null;
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsString() @MaxLength(200) sessionId?: string | null;
+}
+
+/** P1: the Part 2 terms of a `part2-consent` form. */
+export class Part2Request {
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() tpo?: boolean;
+  @ApiPropertyOptional({ enum: PART2_TPO_EXPIRIES, nullable: true }) @IsOptional() @IsIn(PART2_TPO_EXPIRIES) expiry?: (typeof PART2_TPO_EXPIRIES)[number] | null;
+}
+
 export class SignatureRequest {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) signerName?: string;
   @ApiPropertyOptional() @IsOptional() @IsRfc3339() signedAt?: string;
@@ -30,6 +44,8 @@ export class SignatureRequest {
   @ApiPropertyOptional({ enum: SIGNATURE_METHODS }) @IsOptional() @IsIn(SIGNATURE_METHODS) method?: (typeof SIGNATURE_METHODS)[number];
   @ApiPropertyOptional({ nullable: true, description: 'base64 PNG (drawn) or PDF/PNG (paper)' })
   @IsOptional() @IsString() @Matches(/^[A-Za-z0-9+/=\s]*$/, { message: 'image must be base64' }) image?: string | null;
+  @ApiPropertyOptional({ type: AuthenticationRequest, nullable: true })
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => AuthenticationRequest) authentication?: AuthenticationRequest | null;
 }
 
 export class GrantAuthorizationRequest {
@@ -57,6 +73,8 @@ export class GrantAuthorizationRequest {
   statements?: StatementsRequest;
   @ApiPropertyOptional({ type: SignatureRequest }) @IsOptional() @IsObject() @ValidateNested() @Type(() => SignatureRequest)
   signature?: SignatureRequest;
+  @ApiPropertyOptional({ type: Part2Request }) @IsOptional() @IsObject() @ValidateNested() @Type(() => Part2Request)
+  part2?: Part2Request;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() compound?: boolean;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() conditioned?: boolean;
 }
