@@ -34,17 +34,24 @@ export interface TestLedger {
   clock: FakeClock;
   store: EventStore;
   dataDir: string;
+  /** The PostgreSQL database of this ledger (postgres backend only). */
+  databaseUrl?: string;
   token(tenant: string, scopes?: string[], subject?: string): Promise<string>;
   request<T = any>(method: string, url: string, options?: RequestOptions): Promise<Response<T>>;
   close(): Promise<void>;
 }
 
 /** The whole API over HTTP (Fastify inject), on a fresh PGlite directory or a fresh database on the real server. */
-export async function startLedger(options: { backend?: 'pglite' | 'postgres'; clock?: FakeClock } = {}): Promise<TestLedger> {
+export async function startLedger(options: {
+  backend?: 'pglite' | 'postgres';
+  clock?: FakeClock;
+  /** More configuration, e.g. LEDGER_ROLES: 'api' to run without the in-process projector and scheduler. */
+  env?: Record<string, string>;
+} = {}): Promise<TestLedger> {
   const backend = options.backend ?? 'pglite';
   const dataDir = await mkdtemp(join(tmpdir(), 'ledger-e2e-'));
   const database = backend === 'postgres' ? await createTestPgDatabaseUrl() : undefined;
-  const config = loadConfig({ LEDGER_DATA_DIR: dataDir, DATABASE_URL: database?.url, LOG_LEVEL: 'error' });
+  const config = loadConfig({ LEDGER_DATA_DIR: dataDir, DATABASE_URL: database?.url, LOG_LEVEL: 'error', ...options.env });
   const clock = options.clock ?? new FakeClock();
   const app = await createApp(config, { clock, logger: false });
   const keys = await KeySet.loadOrCreate(join(dataDir, 'keys'));
@@ -52,6 +59,7 @@ export async function startLedger(options: { backend?: 'pglite' | 'postgres'; cl
     app,
     clock,
     dataDir,
+    databaseUrl: database?.url,
     store: app.get<EventStore>(EVENT_STORE),
     token: (tenant, scopes = ALL_SCOPES, subject) =>
       issueToken(keys, { tenant, scopes, subject, ttlSeconds: 3600, actor: 'test' }),

@@ -1,14 +1,22 @@
+import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
+import { PostgresEventStore } from '@app/event-store';
 import { ConfigError, loadConfig } from '@app/platform';
+import { openDatabase } from '@app/platform/database';
 import { issueToken, KeySet, SCOPES } from '@app/security';
+import { buildEvidenceBundle, verifyEvidenceBundle } from '../../ledger-api/src/audit/export/evidence-bundle';
+import { projectionsCommand, PROJECTIONS_USAGE } from './commands/projections';
+import { scrubCommand, SCRUB_USAGE } from './commands/scrub';
 
 const USAGE = `ledgerctl — operate a Consent Ledger
 
   ledgerctl token --tenant T --scopes s1,s2 [--subject ID] [--ttl 1h]
       Print a JWT signed with the embedded key set (LEDGER_DATA_DIR/keys).
       Scopes: ${SCOPES.join(', ')}
-`;
+
+${PROJECTIONS_USAGE}
+${SCRUB_USAGE}`;
 
 export function parseTtl(value: string): number {
   const match = /^(\d+)([smhd]?)$/.exec(value);
@@ -39,11 +47,71 @@ async function token(args: string[]): Promise<void> {
   })}\n`);
 }
 
+export async function keysRotate(): Promise<string> {
+  const config = loadConfig(process.env);
+  const keys = await KeySet.loadOrCreate(join(config.dataDir, 'keys'));
+  const kid = await keys.rotate();
+  process.stdout.write(`new signing key ${kid}; verification keys: ${keys.kids.join(', ')}\n`);
+  return kid;
+}
+
+export async function auditExport(args: string[]): Promise<string> {
+  const { values } = parseArgs({ args, options: { tenant: { type: 'string' }, subject: { type: 'string' }, out: { type: 'string' } } });
+  if (!values.tenant || !/^[A-Za-z0-9._-]{1,64}$/.test(values.tenant)) throw new Error('--tenant is required');
+  if (!values.subject || !/^[A-Za-z0-9._-]{1,128}$/.test(values.subject)) throw new Error('--subject is required');
+  const config = loadConfig(process.env);
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    const store = await PostgresEventStore.create(db);
+    const keys = await KeySet.loadOrCreate(join(config.dataDir, 'keys'));
+    const bundle = await buildEvidenceBundle({ store, db, keys, now: new Date() }, values.tenant, values.subject);
+    if (!bundle) throw new Error(`tenant ${values.tenant} has no subject ${values.subject}`);
+    const out = values.out ?? `evidence-${values.tenant}-${values.subject}.zip`;
+    await writeFile(out, bundle.zip, { mode: 0o600 });
+    process.stdout.write(`${out}: ${bundle.manifest.files.length} files, ${bundle.manifest.streams.length} streams, position ${bundle.manifest.position}\n`);
+    return out;
+  } finally {
+    await db.close();
+  }
+}
+
+/** Offline: needs no database and no configuration. Answers whether the bundle verified. */
+export async function auditVerify(args: string[], out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<boolean> {
+  const { values } = parseArgs({ args, options: { bundle: { type: 'string' }, jwks: { type: 'string' } } });
+  if (!values.bundle) throw new Error('--bundle FILE is required');
+  const jwks = values.jwks ? JSON.parse(await readFile(values.jwks, 'utf8')) : undefined;
+  const result = await verifyEvidenceBundle(new Uint8Array(await readFile(values.bundle)), { jwks });
+  for (const line of result.passed) out(`ok    ${line}`);
+  for (const line of result.failures) out(`FAIL  ${line}`);
+  out(result.ok
+    ? `bundle verified: tenant ${result.manifest?.tenantId}, subject ${result.manifest?.subjectId}, signed by ${result.kid}${values.jwks ? ' (pinned JWKS)' : ' (JWKS in the bundle: compare it with the ledger\'s published keys)'}`
+    : 'bundle FAILED verification');
+  return result.ok;
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'token':
       return token(rest);
+    case 'keys':
+      if (rest[0] !== 'rotate') throw new Error(`unknown keys command "${rest[0] ?? ''}"\n\n${USAGE}`);
+      await keysRotate();
+      return;
+    case 'audit':
+      if (rest[0] === 'export') {
+        await auditExport(rest.slice(1));
+        return;
+      }
+      if (rest[0] === 'verify') {
+        if (!(await auditVerify(rest.slice(1)))) process.exitCode = 1;
+        return;
+      }
+      throw new Error(`unknown audit command "${rest[0] ?? ''}"\n\n${USAGE}`);
+    case 'projections':
+      return projectionsCommand(rest);
+    case 'scrub':
+      return scrubCommand(rest);
     case undefined:
     case 'help':
     case '--help':
