@@ -35,7 +35,8 @@ export async function verifyCompact<T = unknown>(
   } catch (error) {
     if (error instanceof errors.JOSEError) return { valid: false, reason: error.code };
     if (error instanceof SyntaxError) return { valid: false, reason: 'payload is not JSON' };
-    throw error;
+    // A key that cannot be imported (an altered JWKS) verifies nothing.
+    return { valid: false, reason: error instanceof Error ? error.name : 'unverifiable' };
   }
 }
 

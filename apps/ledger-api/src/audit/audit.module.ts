@@ -7,6 +7,7 @@ import { UnsubscribeModule } from '../unsubscribe/unsubscribe.module';
 import { AccessLog } from './access-log/access-log';
 import { AccessLogController } from './access-log/access-log.controller';
 import { AccessLogInterceptor } from './access-log/access-logged';
+import { EvidenceExportController } from './export/export.controller';
 import { DecisionReceipts } from './receipts/receipts';
 import { VerifyReceiptController } from './receipts/verify-receipt.controller';
 
@@ -17,7 +18,7 @@ import { VerifyReceiptController } from './receipts/verify-receipt.controller';
 @Global()
 @Module({
   imports: [UnsubscribeModule],
-  controllers: [AccessLogController, VerifyReceiptController],
+  controllers: [AccessLogController, VerifyReceiptController, EvidenceExportController],
   providers: [AccessLog, DecisionReceipts, { provide: APP_INTERCEPTOR, useClass: AccessLogInterceptor }],
   exports: [AccessLog, DecisionReceipts],
 })

@@ -56,6 +56,7 @@ export class AccessLogInterceptor implements NestInterceptor {
     const principal = request.principal;
     if (!principal) return;
     const params = (request.params ?? {}) as Record<string, string | undefined>;
+    const query = (request.query ?? {}) as Record<string, unknown>;
     const body = (request.body && typeof request.body === 'object' ? request.body : undefined) as Record<string, unknown> | undefined;
     const note = request.accessNote ?? {};
     const answer = result && typeof result === 'object' ? (result as Record<string, unknown>) : {};
@@ -68,7 +69,8 @@ export class AccessLogInterceptor implements NestInterceptor {
       actor: principal.actor,
       clientId: principal.clientId ?? null,
       issuer: principal.issuer ?? null,
-      subjectId: note.subjectId ?? params.subjectId ?? (typeof body?.subjectId === 'string' ? body.subjectId : null),
+      subjectId: note.subjectId ?? params.subjectId ?? (typeof query.subjectId === 'string' ? query.subjectId : null)
+        ?? (typeof body?.subjectId === 'string' ? body.subjectId : null),
       contactKey: note.contactKey ?? params.contactKey ?? contactKeyIn(body) ?? null,
       subjectCount: note.subjectCount ?? null,
       underAuthorization: note.underAuthorization ?? (typeof answer.underAuthorization === 'boolean' ? answer.underAuthorization : null),
