@@ -19,6 +19,8 @@ export interface EraseSubjectResponse {
   erasedAt: string;
   /** Contact points whose own key (SMS texts) went with this subject: no other subject links them. */
   contactKeysErased: string[];
+  /** Signed authorization documents deleted (their retention, E4/H11, has ended with the hold). */
+  documentsDeleted: number;
   position: string;
 }
 
@@ -49,8 +51,11 @@ export class EraseSubjectHandler implements ICommandHandler<EraseSubjectCommand,
     const contactKeysErased: string[] = [];
     const everLinked = [...new Set(result.state.contacts.map((c) => c.contactKey))];
     if (everLinked.length > 0) {
-      // The links of every subject, as projected up to now (a link appended a moment ago must count).
-      await this.read.prepare({ minPosition: (await this.streams.store.headPosition()).toString() }, ELIGIBILITY);
+      // The links of every subject, projected at least up to this erasure's own position (a link committed before it
+      // must count; the visible head alone can lag behind a commit while an older transaction is still open).
+      const head = await this.streams.store.headPosition();
+      const minPosition = BigInt(result.position) > head ? result.position : head.toString();
+      await this.read.prepare({ minPosition }, ELIGIBILITY);
       for (const contactKey of everLinked) {
         const others = await this.db.query(
           'SELECT 1 FROM rm_contact_links WHERE tenant_id = $1 AND contact_key = $2 AND subject_id <> $3 LIMIT 1',
@@ -61,12 +66,27 @@ export class EraseSubjectHandler implements ICommandHandler<EraseSubjectCommand,
         contactKeysErased.push(contactKey);
       }
     }
+    const documentsDeleted = await this.deleteDocuments(meta.tenantId, result.state.authorizations.map((a) => a.documentSha256).filter((h): h is string => typeof h === 'string'));
     return {
       subjectId,
       erased: true,
+      documentsDeleted,
       erasedAt: erasure.effectiveAt,
       contactKeysErased,
       position: result.appended ? result.position : erasure.evidence?.position ?? result.position,
     };
+  }
+
+  /**
+   * The signed PDFs hold the signer's name and the form's text as filled in: outside the retention window they go
+   * too. The grant events keep their SHA-256 (and its signature), which verifies nothing about a person once the bytes
+   * are gone.
+   */
+  private async deleteDocuments(tenantId: string, sha256s: string[]): Promise<number> {
+    if (sha256s.length === 0) return 0;
+    const [table] = await this.db.query<{ name: string | null }>("SELECT to_regclass('documents')::text AS name");
+    if (!table?.name) return 0;
+    const deleted = await this.db.query('DELETE FROM documents WHERE tenant_id = $1 AND sha256 = ANY($2::text[]) RETURNING sha256', [tenantId, sha256s]);
+    return deleted.length;
   }
 }
