@@ -6,15 +6,12 @@ import { exportJWK, generateKeyPair, importJWK, type JWK, type CryptoKey } from 
 export interface StoredKey { kid: string; createdAt: string; privateJwk: JWK; publicJwk: JWK }
 
 const FILE = 'signing-keys.json';
-/** An unknown `kid` re-reads the key file (another process may have rotated), at most this often. */
-const RELOAD_COOLDOWN_MS = 5_000;
 
 /**
  * The embedded key set. Rotation appends a new key that signs from then on; older keys stay for verification
  * (tokens, receipts and evidence bundles signed before the rotation keep verifying), so there is no cut-over gap.
  */
 export class KeySet {
-  private lastReload = 0;
   private fileMtimeMs = 0;
 
   private constructor(private keys: StoredKey[], private readonly dir?: string) {}
@@ -66,14 +63,11 @@ export class KeySet {
   }
 
   /**
-   * Re-reads the key file when it changed (a `ledgerctl keys rotate` by another process). Unless forced, at most
-   * once per cooldown, so a flood of tokens with made-up kids cannot turn into a flood of file reads.
+   * Re-reads the key file when it changed (a `ledgerctl keys rotate` by another process). A token with a made-up kid
+   * costs one stat(2); the file is read only when its modification time moved.
    */
   async reload(force = false): Promise<boolean> {
     if (!this.dir) return false;
-    const now = Date.now();
-    if (!force && now - this.lastReload < RELOAD_COOLDOWN_MS) return false;
-    this.lastReload = now;
     const file = join(this.dir, FILE);
     const mtime = (await stat(file).catch(() => undefined))?.mtimeMs ?? 0;
     if (!force && mtime === this.fileMtimeMs) return false;
