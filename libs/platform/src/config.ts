@@ -17,6 +17,15 @@ export interface LedgerConfig {
   eventStoreConnectionString: string | undefined;
   kafkaBrokers: string[];
   kafkaClientId: string;
+  /** Partitions and replication factor of the topics the ledger creates at start (KAFKA_TOPIC_PARTITIONS, KAFKA_REPLICATION_FACTOR). */
+  kafkaTopicPartitions: number;
+  kafkaReplicationFactor: number;
+  /** retention.ms of consent.ledger.events.v1 (KAFKA_EVENTS_RETENTION_MS; -1 keeps every event). */
+  kafkaEventsRetentionMs: number;
+  /** Events per relay batch (KAFKA_RELAY_BATCH_SIZE). */
+  kafkaRelayBatchSize: number;
+  /** Fault injection for crash tests only: a delay between the broker's acknowledgement and the relay checkpoint. */
+  kafkaRelayFaultDelayMs: number;
   jwtIssuer: string | undefined;
   jwtAudience: string | undefined;
   jwtJwksUrl: string | undefined;
@@ -185,6 +194,11 @@ export function loadConfig(env: Env = process.env): LedgerConfig {
     eventStoreConnectionString,
     kafkaBrokers,
     kafkaClientId: env.KAFKA_CLIENT_ID || 'consent-ledger',
+    kafkaTopicPartitions: integer(env, 'KAFKA_TOPIC_PARTITIONS', 6, 1),
+    kafkaReplicationFactor: integer(env, 'KAFKA_REPLICATION_FACTOR', 1, 1),
+    kafkaEventsRetentionMs: integer(env, 'KAFKA_EVENTS_RETENTION_MS', 30 * 24 * 3_600_000, -1),
+    kafkaRelayBatchSize: integer(env, 'KAFKA_RELAY_BATCH_SIZE', 1000, 1),
+    kafkaRelayFaultDelayMs: integer(env, 'KAFKA_RELAY_FAULT_DELAY_MS', 0, 0),
     jwtIssuer: env.JWT_ISSUER || undefined,
     jwtAudience: env.JWT_AUDIENCE || undefined,
     jwtJwksUrl: url(env, 'JWT_JWKS_URL', ['https:', 'http:']),

@@ -1,11 +1,15 @@
 import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import type { Role } from '@app/platform';
+import { IngestRole } from './ingest.role';
 import { ProjectorRole } from './projector.role';
+import { RelayRole } from './relay.role';
 import { SchedulerRole } from './scheduler.role';
 
 const WORKER_ROLES: Partial<Record<Role, Provider>> = {
   projector: ProjectorRole,
   scheduler: SchedulerRole,
+  relay: RelayRole,
+  ingest: IngestRole,
 };
 
 /** The worker roles this process runs (LEDGER_ROLES); the api role is the HTTP application itself. */
