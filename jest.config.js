@@ -31,5 +31,6 @@ module.exports = {
     project('unit', 'unit'),
     project('int', 'int', { slowTestThreshold: 30 }),
     project('e2e', 'e2e', { slowTestThreshold: 30 }),
+    project('browser', 'browser', { slowTestThreshold: 30 }),
   ],
 };
