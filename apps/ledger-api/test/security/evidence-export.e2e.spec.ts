@@ -49,12 +49,15 @@ describe('evidence export', () => {
 
   it("holds the subject's and its contact's events, the chain proof, the JWKS and a signed manifest", () => {
     const files = unzipSync(bundle);
-    expect(Object.keys(files).sort()).toEqual(['chain-proof.json', 'events.jsonl', 'jwks.json', 'manifest.json', 'manifest.jws']);
+    expect(Object.keys(files).filter((f) => !f.startsWith('documents/')).sort()).toEqual(['chain-proof.json', 'events.jsonl', 'jwks.json', 'manifest.json', 'manifest.jws']);
+    const documents = Object.keys(files).filter((f) => f.startsWith('documents/'));
+    expect(documents).toEqual([expect.stringMatching(/^documents\/auth-1-[0-9a-f]{12}\.pdf$/)]);
+    for (const path of documents) expect(new TextDecoder().decode(files[path].slice(0, 5))).toBe('%PDF-');
     const events = new TextDecoder().decode(files['events.jsonl']).trim().split('\n').map((l) => JSON.parse(l));
     expect(events.map((e) => e.type)).toHaveLength(4);
     expect(new Set(events.map((e) => e.streamId.split('-')[0]))).toEqual(new Set(['subject', 'contact']));
     const manifest = JSON.parse(new TextDecoder().decode(files['manifest.json']));
-    expect(manifest.files.map((f: { path: string }) => f.path)).toEqual(['events.jsonl', 'chain-proof.json', 'jwks.json']);
+    expect(manifest.files.map((f: { path: string }) => f.path)).toEqual(['events.jsonl', 'chain-proof.json', ...documents, 'jwks.json']);
   });
 
   it('verifies offline with ledgerctl audit verify --bundle FILE', async () => {

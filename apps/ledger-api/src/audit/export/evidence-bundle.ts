@@ -43,23 +43,23 @@ function eventLine(e: RecordedEvent): Record<string, unknown> {
   };
 }
 
-/** Signed PDFs from the documents store, if this ledger has one (a `documents` table with tenant and subject). */
-async function storedDocuments(db: Queryable, tenantId: string, subjectId: string): Promise<{ name: string; bytes: Uint8Array }[]> {
+/** The signed PDFs the subject's events name (`documentSha256`), from the documents store when this ledger has one. */
+async function storedDocuments(db: Queryable, tenantId: string, events: RecordedEvent[]): Promise<{ name: string; bytes: Uint8Array }[]> {
+  const named = new Map<string, string>();
+  for (const e of events) {
+    const data = e.data as { documentSha256?: unknown; authorizationId?: unknown } | null;
+    if (typeof data?.documentSha256 === 'string' && /^[0-9a-f]{64}$/.test(data.documentSha256)) {
+      const label = typeof data.authorizationId === 'string' ? data.authorizationId.replace(/[^A-Za-z0-9._-]/g, '_') : data.documentSha256;
+      named.set(data.documentSha256, label);
+    }
+  }
+  if (named.size === 0) return [];
   const [table] = await db.query<{ t: string | null }>(`SELECT to_regclass('documents')::text AS t`);
   if (!table?.t) return [];
-  const columns = new Map((await db.query<{ column_name: string; data_type: string }>(
-    `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'documents' AND table_schema = current_schema()`,
-  )).map((c) => [c.column_name, c.data_type]));
-  const content = ['pdf', 'content', 'bytes', 'data', 'body'].find((c) => columns.get(c) === 'bytea');
-  const name = ['authorization_id', 'document_id', 'id'].find((c) => columns.has(c));
-  if (!content || !name || !columns.has('tenant_id') || !columns.has('subject_id')) return [];
-  const rows = await db.query<Record<string, unknown>>(
-    `SELECT ${name}::text AS name, ${content} AS content FROM documents WHERE tenant_id = $1 AND subject_id = $2 ORDER BY 1`, [tenantId, subjectId],
+  const rows = await db.query<{ sha256: string; content: Uint8Array }>(
+    'SELECT sha256, content FROM documents WHERE tenant_id = $1 AND sha256 = ANY($2::text[]) ORDER BY sha256', [tenantId, [...named.keys()]],
   );
-  return rows.map((r, i) => ({
-    name: `${String(r.name).replace(/[^A-Za-z0-9._-]/g, '_') || `document-${i}`}.pdf`,
-    bytes: new Uint8Array(r.content as Buffer),
-  }));
+  return rows.map((r) => ({ name: `${named.get(r.sha256)}-${r.sha256.slice(0, 12)}.pdf`, bytes: new Uint8Array(r.content) }));
 }
 
 /** Builds the bundle; `null` when the subject has no events in this tenant. */
@@ -85,7 +85,7 @@ export async function buildEvidenceBundle(sources: BundleSources, tenantId: stri
         .map((e) => ({ revision: e.revision, id: e.id, hash: e.hash, prevHash: e.prevHash })),
     })),
   }, null, 2));
-  for (const doc of await storedDocuments(sources.db, tenantId, subjectId)) files[`documents/${doc.name}`] = doc.bytes;
+  for (const doc of await storedDocuments(sources.db, tenantId, subjectEvents)) files[`documents/${doc.name}`] = doc.bytes;
   files['jwks.json'] = strToU8(JSON.stringify(sources.keys.publicJwks(), null, 2));
 
   const manifest: Manifest = {
