@@ -117,3 +117,23 @@ describe('POST /v1/eligibility/scrub', () => {
     expect(response.body.trim().split('\n')[1]).toBe('p-1,one@example.com,DENY,NO_AUTHORIZATION|UNKNOWN_SUBJECT');
   });
 });
+
+describe('scrub access log', () => {
+  it('records one access-log entry per scrub, with how many lines it answered', async () => {
+    const ledger = await startLedger();
+    try {
+      const token = await ledger.token('acme');
+      const response = await ledger.app.inject({
+        method: 'POST', url: '/v1/eligibility/scrub?channel=email&purpose=treatment', payload: 'subjectId\np-1\np-2\np-3\n',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+      });
+      expect(response.statusCode).toBe(200);
+      const log = await ledger.request('GET', '/v1/audit/access', { token });
+      const scrubs = log.body.entries.filter((e: { action: string }) => e.action === 'eligibility-scrub');
+      expect(scrubs).toHaveLength(1);
+      expect(scrubs[0].subjectCount).toBe(3);
+    } finally {
+      await ledger.close();
+    }
+  });
+});

@@ -5,6 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { stringify } from 'csv-stringify';
 import type { EligibilityRequest, Remuneration } from '@app/domain';
 import type { Principal } from '@app/security';
+import { AccessLogged, type AccessLoggedRequest, noteAccess } from '../../audit/access-log/access-logged';
 import { Caller, Scopes } from '../../http/auth';
 import { Problem } from '../../http/problem';
 import { LedgerStreams } from '../../ledger/ledger-streams';
@@ -25,6 +26,7 @@ export class ScrubController {
 
   @Post()
   @Scopes('eligibility:check')
+  @AccessLogged('eligibility-scrub')
   @ApiConsumes(CSV, NDJSON)
   @ApiOperation({ summary: 'Scrub a list (CSV or NDJSON, streamed both ways): one decision per line, in input order, then a summary.' })
   async scrub(@Query() query: ScrubQuery, @Req() request: FastifyRequest, @Res() reply: FastifyReply, @Caller() caller: Principal): Promise<void> {
@@ -69,7 +71,11 @@ export class ScrubController {
     if (wantsTrailer) reply.trailer('x-scrub-summary', (_reply, _payload, done) => done(null, JSON.stringify(summary)));
     reply.status(200).header('content-type', `${outputType}; charset=utf-8`).header('cache-control', 'no-store');
     const output = outputType === CSV ? toCsv(decided, () => header, inputType === CSV) : Readable.from(toNdjson(decided, () => header, summary));
+    const finished = new Promise<void>((resolve) => reply.raw.once('close', () => resolve()));
     reply.send(output);
+    // The access log records the scrub once the list has been answered, with how many lines it disclosed.
+    await finished;
+    noteAccess(request as AccessLoggedRequest, { subjectCount: summary.total });
   }
 }
 
