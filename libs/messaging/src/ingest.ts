@@ -224,7 +224,9 @@ export class IngestConsumer {
         await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
       },
     });
-    await Promise.race([groupJoined, new Promise((resolve) => setTimeout(resolve, 30_000))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([groupJoined, new Promise((resolve) => (timer = setTimeout(resolve, 30_000)))]);
+    clearTimeout(timer);
     off();
     this.options.log?.('log', `ingest consuming ${TOPICS.inbound} as group ${this.options.groupId}`);
   }
