@@ -3,7 +3,7 @@ import type { Migration } from '@app/platform/database';
 /** Bits of a position taken by the index within a transaction: position = xid * 2^20 + index. */
 export const POSITION_INDEX_BITS = 20;
 
-/** NOTIFY channel the append function signals on commit, to wake subscribers early. */
+/** NOTIFY channel the store signals after each append commits, to wake subscribers early. */
 export const EVENTS_CHANNEL = 'ledger_events';
 
 /*
@@ -11,10 +11,7 @@ export const EVENTS_CHANNEL = 'ledger_events';
  * one round trip: idempotency check, optimistic concurrency, hash chain and insert, all inside the
  * caller's transaction.
  */
-export const eventStoreMigrations: Migration[] = [
-  {
-    id: 'event-store/0001-events',
-    sql: `
+const eventStoreMigrations0001 = `
 CREATE TABLE ledger_streams (
   stream_id     text PRIMARY KEY,
   tenant_id     text NOT NULL,
@@ -157,6 +154,22 @@ BEGIN
   RETURN QUERY SELECT v_revision, v_base + v_index - 1, false;
 END
 $fn$;
-`,
+`;
+
+export const eventStoreMigrations: Migration[] = [
+  { id: 'event-store/0001-events', sql: eventStoreMigrations0001 },
+  {
+    // NOTIFY inside the append transaction takes a database-wide lock from its pre-commit until after the commit's WAL
+    // flush, so every appending transaction committed one after another (no group commit): 16 concurrent writers
+    // measured ~280 appends/s with it and ~1,800/s without (bench/event-store). The store now notifies after the
+    // commit instead, from PostgresEventStore (coalesced); subscribers still poll, so correctness never relied on it.
+    id: 'event-store/0002-append-without-notify',
+    sql: (() => {
+      const first = eventStoreMigrations0001;
+      const body = first.slice(first.indexOf('CREATE FUNCTION ledger_append('));
+      const withoutNotify = body.replace(`  PERFORM pg_notify('${EVENTS_CHANNEL}', '');\n`, '');
+      if (withoutNotify === body) throw new Error('event-store/0002: the NOTIFY line of ledger_append was not found');
+      return withoutNotify.replace('CREATE FUNCTION ledger_append(', 'CREATE OR REPLACE FUNCTION ledger_append(');
+    })(),
   },
 ];

@@ -57,6 +57,9 @@ interface DatabaseErrorLike {
 export class PostgresEventStore implements EventStore {
   private readonly pollIntervalMs: number;
   private readonly batchSize: number;
+  /** A NOTIFY is on its way / another append committed meanwhile and needs one more. */
+  private notifying = false;
+  private notifyAgain = false;
 
   constructor(private readonly db: Database, private readonly options: PostgresEventStoreOptions = {}) {
     this.pollIntervalMs = options.pollIntervalMs ?? 50;
@@ -106,6 +109,7 @@ export class PostgresEventStore implements EventStore {
             return rows;
           })
           : await this.db.query<{ next_revision: number; position: string; duplicate: boolean }>(sql, params);
+        if (!row.duplicate) this.notifyAppended();
         return { nextRevision: row.next_revision, position: BigInt(row.position), duplicate: row.duplicate };
       } catch (error) {
         const e = error as DatabaseErrorLike;
@@ -261,6 +265,31 @@ export class PostgresEventStore implements EventStore {
       return { ok: false, streamId: orphan.stream_id, revision: 0, reason: `the stream head says revision ${orphan.revision} but the stream has no events: events were removed` };
     }
     return { ok: true, streams, events };
+  }
+
+  /**
+   * Wakes subscribers (best effort; they also poll) once the append has committed. NOTIFY is sent on its own, never
+   * inside the append's transaction, where its database-wide lock would serialise every commit (migration 0002), and
+   * coalesced: while one is on its way, any number of appends add just one more.
+   */
+  private notifyAppended(): void {
+    if (this.notifying) {
+      this.notifyAgain = true;
+      return;
+    }
+    this.notifying = true;
+    void (async () => {
+      try {
+        do {
+          this.notifyAgain = false;
+          await this.db.query(`SELECT pg_notify('${EVENTS_CHANNEL}', '')`);
+        } while (this.notifyAgain);
+      } catch {
+        // The database closed or failed: subscribers find the events at their next poll.
+      } finally {
+        this.notifying = false;
+      }
+    })();
   }
 
   private async appendNothing(streamId: string, expected: ExpectedRevision): Promise<AppendResult> {
