@@ -112,6 +112,7 @@ async function main(argv: string[]): Promise<void> {
       return projectionsCommand(rest);
     case 'scrub':
       return scrubCommand(rest);
+    case 'migrate-events': return (await import('./commands/migrate-events')).migrateEventsCommand(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -1,6 +1,6 @@
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { join } from 'node:path';
-import { type EventStore, PostgresEventStore } from '@app/event-store';
+import { type EventStore, EventStoreDbEventStore, PostgresEventStore } from '@app/event-store';
 import type { LedgerConfig } from '@app/platform';
 import { type Database, migrate, openDatabase } from '@app/platform/database';
 import { EligibilityReadModel, PROJECTIONS, projectionMigrations, Projector } from '@app/projections';
@@ -15,7 +15,7 @@ export interface LedgerModuleOptions { config: LedgerConfig; clock?: Clock }
 @Global()
 @Module({})
 export class LedgerModule implements OnApplicationShutdown {
-  constructor(@Inject(DATABASE) private readonly db: Database) {}
+  constructor(@Inject(DATABASE) private readonly db: Database, @Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   static forRoot({ config, clock = systemClock }: LedgerModuleOptions): DynamicModule {
     return {
@@ -31,7 +31,13 @@ export class LedgerModule implements OnApplicationShutdown {
             return db;
           },
         },
-        { provide: EVENT_STORE, inject: [DATABASE], useFactory: (db: Database) => PostgresEventStore.create(db) },
+        {
+          provide: EVENT_STORE,
+          inject: [DATABASE],
+          useFactory: (db: Database) => (config.eventStore === 'eventstoredb'
+            ? EventStoreDbEventStore.connect(config.eventStoreConnectionString!)
+            : PostgresEventStore.create(db)),
+        },
         { provide: KeySet, useFactory: () => KeySet.loadOrCreate(join(config.dataDir, 'keys')) },
         {
           provide: TokenVerifier,
@@ -57,6 +63,7 @@ export class LedgerModule implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    if (this.store instanceof EventStoreDbEventStore) await this.store.close();
     await this.db.close();
   }
 }
