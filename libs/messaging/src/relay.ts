@@ -1,11 +1,13 @@
 import type { EventStore, RecordedEvent } from '@app/event-store';
 import type { Database } from '@app/platform/database';
 import { CompressionTypes, type Kafka, type Producer } from 'kafkajs';
-import { toCloudEventMessage } from './cloudevents';
+import { type KafkaOutMessage, toCloudEventMessage } from './cloudevents';
 import type { Lease } from './lease';
 import { messagingStats, RELAY_CHECKPOINT, relayLag, type RelayLag } from './stats';
 import { SuppressionStates } from './suppressions';
 import { ensureTopics, TOPICS, topicDefinitions, type TopicSettings } from './topics';
+
+interface Prepared { events: RecordedEvent[]; eventMessages: KafkaOutMessage[]; suppressionMessages: KafkaOutMessage[] }
 
 export interface RelayOptions {
   topics: TopicSettings;
@@ -36,6 +38,7 @@ export class Relay {
   private producer: Producer | undefined;
   private topicsReady = false;
   private wake: (() => void) | undefined;
+  private prefetch: { from: bigint; batch: Promise<Prepared> } | undefined;
   private readonly suppressions: SuppressionStates;
   readonly checkpointName: string;
 
@@ -77,25 +80,39 @@ export class Relay {
     return row ? BigInt(row.position) : 0n;
   }
 
-  /** Publishes at most one batch; answers how many events it published. Needs the lease and a connected producer. */
+  /**
+   * Publishes at most one batch; answers how many events it published. Needs the lease and a connected producer.
+   * While the broker acknowledges one batch, the next is read and prepared (never sent before this one's checkpoint).
+   */
   async runOnce(): Promise<number> {
     const producer = await this.connect();
     const from = await this.checkpoint();
-    const events = await this.store.readAll({ fromPosition: from, maxCount: this.options.batchSize ?? 1000 });
-    if (events.length === 0) return 0;
-    await this.publish(producer, events);
+    const prefetched = this.prefetch;
+    this.prefetch = undefined;
+    let batch = prefetched && prefetched.from === from ? await prefetched.batch : undefined;
+    if (!batch || batch.events.length === 0) batch = await this.prepare(from);
+    if (batch.events.length === 0) return 0;
+    const to = batch.events[batch.events.length - 1].position;
+    const next = this.prepare(to);
+    next.catch(() => undefined); // awaited by the next pass, or dropped after a failure
+    this.prefetch = { from: to, batch: next };
+    await this.publish(producer, batch);
     if (this.options.faultDelayMs) await sleep(this.options.faultDelayMs);
-    const to = events[events.length - 1].position;
     const moved = await this.db.query(
       'UPDATE projection_checkpoints SET position = $2, updated_at = now() WHERE name = $1 AND position = $3 RETURNING name',
       [this.checkpointName, to.toString(), from.toString()]);
     if (moved.length === 0) this.options.log?.('warn', 'relay checkpoint moved by another instance; reading again');
-    return events.length;
+    return batch.events.length;
   }
 
-  private async publish(producer: Producer, events: RecordedEvent[]): Promise<void> {
-    const eventMessages = events.map(toCloudEventMessage);
-    const suppressionMessages = await this.suppressions.messages(events);
+  /** Reads the batch after `from` and builds its messages (the suppression states fold in order, batch after batch). */
+  private async prepare(from: bigint): Promise<Prepared> {
+    const events = await this.store.readAll({ fromPosition: from, maxCount: this.options.batchSize ?? 1000 });
+    if (events.length === 0) return { events, eventMessages: [], suppressionMessages: [] };
+    return { events, eventMessages: events.map(toCloudEventMessage), suppressionMessages: await this.suppressions.messages(events) };
+  }
+
+  private async publish(producer: Producer, { eventMessages, suppressionMessages }: Prepared): Promise<void> {
     await producer.sendBatch({
       acks: -1,
       compression: CompressionTypes.None,
@@ -156,6 +173,7 @@ export class Relay {
             continue;
           }
           holding = true;
+          this.prefetch = undefined;
           this.suppressions.clear();
           this.options.log?.('log', 'relay lease acquired; publishing');
         }
@@ -170,6 +188,7 @@ export class Relay {
         if (failures === 1 || failures % 20 === 0) {
           this.options.log?.('warn', `relay pass failed (attempt ${failures}), retrying: ${error instanceof Error ? error.message : String(error)}`);
         }
+        this.prefetch = undefined;
         this.suppressions.clear();
         await this.disconnect();
         await this.idle(Math.min(this.options.maxBackoffMs ?? 2000, 100 * 2 ** Math.min(failures, 10)));
