@@ -1,0 +1,145 @@
+/** Child processes the HTTP benchmarks run: the ledger and the baselines, with their peak memory and CPU profiles. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { KeySet, issueToken } from '@app/security';
+import { sleep } from './harness';
+
+const ROOT = join(__dirname, '..', '..');
+const REGISTER = join(ROOT, 'libs', 'messaging', 'test', 'support', 'register.js');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+export interface Server {
+  url: string;
+  pid: number;
+  /** Peak resident set size of the process so far (VmHWM), in MiB. */
+  peakRssMiB(): number;
+  rssMiB(): number;
+  /** Stops the process (SIGUSR2: a clean exit that writes a CPU profile when one was asked for). */
+  stop(): Promise<void>;
+  /** stderr kept for error reports. */
+  stderr(): string;
+}
+
+function status(pid: number, field: string): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${field}:`));
+  return line ? Number(line.split(/\s+/)[1]) / 1024 : NaN;
+}
+
+export async function startProcess(script: string, env: Record<string, string>, options: { cpuProfDir?: string; healthPath?: string } = {}): Promise<Server> {
+  const port = await freePort();
+  const args = ['-r', REGISTER];
+  if (options.cpuProfDir) {
+    mkdirSync(options.cpuProfDir, { recursive: true });
+    args.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`);
+  }
+  const child: ChildProcess = spawn(process.execPath, [...args, join(ROOT, script)], {
+    cwd: ROOT, env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-20_000); });
+  child.stdout!.on('data', () => undefined);
+  let exited = false;
+  const exit = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve(); }));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (exited) throw new Error(`${script} exited at start: ${stderr}`);
+    try {
+      const response = await fetch(`${url}${options.healthPath ?? '/health/live'}`, { method: options.healthPath ? 'GET' : 'GET' });
+      if (response.status < 500) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${script} did not start: ${stderr}`);
+    }
+    await sleep(100);
+  }
+  return {
+    url,
+    pid: child.pid!,
+    peakRssMiB: () => status(child.pid!, 'VmHWM'),
+    rssMiB: () => status(child.pid!, 'VmRSS'),
+    stderr: () => stderr,
+    async stop() {
+      if (exited) return;
+      child.kill('SIGUSR2');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exit;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export interface Ledger extends Server { token: string }
+
+/** The ledger (api + projector roles) on a database, with a token for the bench tenant. */
+export async function startLedger(databaseUrl: string, dataDir: string, options: { cpuProfDir?: string; env?: Record<string, string> } = {}): Promise<Ledger> {
+  const keys = await KeySet.loadOrCreate(join(dataDir, 'keys'));
+  const server = await startProcess('bench/servers/ledger.ts', {
+    DATABASE_URL: databaseUrl, LEDGER_DATA_DIR: dataDir, LEDGER_ROLES: 'api,projector', LOG_LEVEL: 'error',
+    RATE_LIMIT_MAX: '1000000000', ...options.env,
+  }, { cpuProfDir: options.cpuProfDir, healthPath: '/health/live' });
+  const token = await issueToken(keys, { tenant: 'bench', scopes: ['eligibility:check', 'consent:write', 'consent:read'], ttlSeconds: 4 * 3600, actor: 'bench' });
+  return { ...server, token };
+}
+
+export function startBaseline(kind: 'bare' | 'naive', databaseUrl: string, options: { cpuProfDir?: string } = {}): Promise<Server> {
+  return startProcess('bench/servers/baseline.ts', { DATABASE_URL: databaseUrl, BASELINE: kind }, { cpuProfDir: options.cpuProfDir, healthPath: '/nothing' });
+}
+
+interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
+
+/** The functions that took the most self time in the newest .cpuprofile of a folder, as percentages of all samples. */
+export function summariseProfile(dir: string, top = 15): { function: string; where: string; selfPercent: number }[] {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort();
+  if (files.length === 0) return [];
+  const profile = JSON.parse(readFileSync(join(dir, files[files.length - 1]), 'utf8')) as { nodes: ProfileNode[]; samples: number[] };
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  for (const id of profile.samples) {
+    const node = byId.get(id)!;
+    const url = node.callFrame.url.replace(`file://${ROOT}/`, '').replace(/^.*node_modules\//, 'node_modules/');
+    const name = node.callFrame.functionName || '(anonymous)';
+    const key = `${name}\t${url ? `${url}:${node.callFrame.lineNumber + 1}` : ''}`;
+    self.set(key, (self.get(key) ?? 0) + 1);
+  }
+  const total = profile.samples.length;
+  return [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([key, n]) => {
+    const [fn, where] = key.split('\t');
+    return { function: fn, where, selfPercent: Math.round((n / total) * 1000) / 10 };
+  });
+}
+
+/** Self time grouped by package or area (node_modules/<pkg>, apps/..., libs/..., node internals, idle, gc). */
+export function profileByArea(dir: string): { area: string; selfPercent: number }[] {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort();
+  if (files.length === 0) return [];
+  const profile = JSON.parse(readFileSync(join(dir, files[files.length - 1]), 'utf8')) as { nodes: ProfileNode[]; samples: number[] };
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const areas = new Map<string, number>();
+  for (const id of profile.samples) {
+    const { functionName, url } = byId.get(id)!.callFrame;
+    let area: string;
+    if (functionName === '(idle)' || functionName === '(program)' || functionName === '(garbage collector)') area = functionName;
+    else if (url.includes('node_modules/')) {
+      const rest = url.split('node_modules/').pop()!;
+      area = `node_modules/${rest.startsWith('@') ? rest.split('/').slice(0, 2).join('/') : rest.split('/')[0]}`;
+    } else if (url.startsWith('node:') || url === '') area = 'node internals';
+    else area = url.replace(`file://${ROOT}/`, '').split('/').slice(0, 3).join('/');
+    areas.set(area, (areas.get(area) ?? 0) + 1);
+  }
+  const total = profile.samples.length;
+  return [...areas.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([area, n]) => ({ area, selfPercent: Math.round((n / total) * 1000) / 10 }));
+}
