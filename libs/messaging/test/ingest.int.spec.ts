@@ -101,6 +101,11 @@ describe('consent.inbound.v1 ingest (real broker)', () => {
     expect(dlq.every((m) => header(m, DLQ_HEADERS.topic) === TOPICS.inbound && header(m, DLQ_HEADERS.offset) !== undefined)).toBe(true);
     // The reason names fields and rules, never the value.
     expect(dlq.map((m) => header(m, DLQ_HEADERS.reason)).join(' ')).not.toContain('not-an-address');
+
+    const metrics = (await ledger.request('GET', '/metrics')).text;
+    expect(metrics).toMatch(/^ledger_ingest_dlq_total 4$/m);
+    expect(metrics).toMatch(/^ledger_ingest_messages_total\{outcome="dlq"\} 4$/m);
+    expect(metrics).not.toContain('not-an-address');
   });
 
   it('turns an EHR expiration event into the end of the authorizations naming it', async () => {

@@ -100,6 +100,9 @@ describe('Kafka relay (real broker)', () => {
       const events = await published(broker.brokers, tenant);
       expect(ids(events)).toEqual(ids(expected));
       expectStreamOrder(events);
+      const metrics = (await ledger.request('GET', '/metrics')).text;
+      expect(metrics).toMatch(/^ledger_relay_lag_positions 0$/m);
+      expect(metrics).toMatch(new RegExp(`^ledger_kafka_messages_published_total\\{topic="consent.ledger.events.v1"\\} ${expected.length}$`, 'm'));
 
       const byId = new Map(expected.map((e) => [e.id, e]));
       for (const e of events) {
