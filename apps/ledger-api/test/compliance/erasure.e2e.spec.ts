@@ -91,7 +91,11 @@ describe.each(['pglite', 'postgres'] as const)('erasure on %s', (backend) => {
 
   it('H3 still reads the sealed remuneration statement: a paid marketing email is ALLOW before the revocation', async () => {
     const decision = await ledger.request('POST', '/v1/eligibility/check', {
-      token, body: { subjectId: 'p-erase', channel: 'email', communication: { category: 'third-party-product', thirdPartyRemuneration: true }, asOf: '2026-11-30T00:00:00Z' },
+      token,
+      body: {
+        subjectId: 'p-erase', channel: 'email', communication: { category: 'third-party-product', thirdPartyRemuneration: true },
+        asOf: '2026-11-30T00:00:00Z', minPosition: (await ledger.store.headPosition()).toString(),
+      },
     });
     expect(decision.body.decision).toBe('ALLOW');
     expect(decision.body.reasons.map((r: { code: string }) => r.code)).toEqual(['AUTHORIZED']);

@@ -10,6 +10,7 @@ describe('access log', () => {
   let token: string;
   let auditor: string;
   let db: Database;
+  let head: string;
 
   const entries = async (query = '') => (await ledger.request('GET', `/v1/audit/access${query}`, { token: auditor })).body.entries as any[];
 
@@ -19,7 +20,9 @@ describe('access log', () => {
     token = await ledger.token('acme', ['consent:write', 'consent:read', 'eligibility:check']);
     auditor = await ledger.token('acme', ['audit:read']);
     expect((await ledger.request('POST', '/v1/subjects/p-1001/authorizations', { token, body: grantBody() })).status).toBe(201);
-    expect((await ledger.request('POST', '/v1/subjects/p-1001/contacts', { token, body: { type: 'email', value: 'jane@example.com' } })).status).toBe(200);
+    const linked = await ledger.request('POST', '/v1/subjects/p-1001/contacts', { token, body: { type: 'email', value: 'jane@example.com' } });
+    expect(linked.status).toBe(200);
+    head = linked.body.position;
   });
   afterAll(() => ledger.close());
 
@@ -27,7 +30,7 @@ describe('access log', () => {
     const reads: [string, string, unknown, string][] = [
       ['GET', '/v1/subjects/p-1001', undefined, '/v1/subjects/:subjectId'],
       ['GET', '/v1/subjects/p-1001/history', undefined, '/v1/subjects/:subjectId/history'],
-      ['POST', '/v1/eligibility/check', { subjectId: 'p-1001', channel: 'email', purpose: 'marketing' }, '/v1/eligibility/check'],
+      ['POST', '/v1/eligibility/check', { subjectId: 'p-1001', channel: 'email', purpose: 'marketing', minPosition: head }, '/v1/eligibility/check'],
     ];
     for (const [method, url, body, route] of reads) {
       const before = (await entries('?subjectId=p-1001')).length;
