@@ -39,7 +39,7 @@ async function trial(ctx: BenchContext, reader: 'ours' | 'naive', events: number
     await migrate(db, [CHECKPOINTS_MIGRATION]);
     const store = await PostgresEventStore.create(db, {
       // Hold the transaction open for a random while after the events are written: commits land out of position order.
-      beforeCommit: () => sleep(Math.random() * maxDelayMs),
+      beforeCommit: async () => { await sleep(Math.random() * maxDelayMs); },
     });
     const seen = new Map<string, number>();
     const probe: Projection = {

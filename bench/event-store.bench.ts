@@ -134,8 +134,8 @@ export const eventStoreBenchmark: Benchmark = {
   title: 'Event store vs Emmett',
   async run(ctx: BenchContext): Promise<BenchResult> {
     const sizes = ctx.smoke
-      ? { appendMs: 300, batchMs: 300, readMs: 300, foldStreams: 4, rebuildEvents: 2_000, naiveEvents: 1_000, rebuildRounds: 2 }
-      : { appendMs: 4_000, batchMs: 3_000, readMs: 3_000, foldStreams: 64, rebuildEvents: 1_000_000, naiveEvents: 50_000, rebuildRounds: 3 };
+      ? { appendMs: 300, batchMs: 300, readMs: 300, foldStreams: 4, rebuildEvents: Number(process.env.BENCH_REBUILD_EVENTS ?? 2_000), naiveEvents: 1_000, rebuildRounds: 2 }
+      : { appendMs: 4_000, batchMs: 3_000, readMs: 3_000, foldStreams: 64, rebuildEvents: 250_000, naiveEvents: 50_000, rebuildRounds: 3 };
     const main = await openStores(await ctx.database());
     let rebuildStores: Stores | undefined;
     try {
@@ -199,30 +199,33 @@ export const eventStoreBenchmark: Benchmark = {
 
       // 4. Projection rebuild.
       // The rebuild reads a log of exactly rebuildEvents events in each store: a second, fresh database.
-      ctx.log(`rebuild: seeding ${sizes.rebuildEvents} events in each store of a fresh database (100 per append, 1,000 streams)`);
+      ctx.log(`rebuild: seeding ${sizes.rebuildEvents} events in each store of a fresh database (100 per append, 1,024 streams, 16 writers)`);
       rebuildStores = await openStores(await ctx.database());
       const { db: rdb, ours: rours, contenders: rcontenders } = rebuildStores;
-      const rebuildStreams = ctx.smoke ? 20 : 1000;
+      // Worker w appends to the streams congruent to w (rebuildStreams is a multiple of WRITERS), so it alone knows their revisions.
+      const rebuildStreams = ctx.smoke ? 32 : 1024;
       const appends = Math.ceil(sizes.rebuildEvents / 100);
-      const seedRevisions = new Map<string, number>();
       const seedStarted = now();
       for (const c of rcontenders) {
-        seedRevisions.clear();
-        await pool(WRITERS, appends, async (n) => {
-          // Each worker owns a disjoint set of streams, so expected revisions are known without reading.
-          const stream = `subject-${TENANT}-r-${c.name}-${n % rebuildStreams}`;
-          const expected = seedRevisions.get(stream) ?? -1;
-          seedRevisions.set(stream, expected + 100);
-          await c.append(stream, Array.from({ length: 100 }, (_, i) => preferenceEvent(`r${n % rebuildStreams}`, n * 100 + i, at)), expected);
-        });
+        const revisions = new Map<number, number>();
+        await Promise.all(Array.from({ length: WRITERS }, async (_, w) => {
+          for (let n = w; n < appends; n += WRITERS) {
+            const s = n % rebuildStreams;
+            const expected = revisions.get(s) ?? -1;
+            await c.append(`subject-${TENANT}-r-${c.name}-${s}`, Array.from({ length: 100 }, (_, i) => preferenceEvent(`r${s}`, n * 100 + i, at)), expected);
+            revisions.set(s, expected + 100);
+          }
+        }));
       }
       ctx.log(`  seeded in ${((now() - seedStarted) / 1000).toFixed(1)} s`);
       const ourTotal = Number((await rdb.query<{ c: string }>('SELECT count(*) AS c FROM ledger_events'))[0].c);
       const theirTotal = Number((await rdb.query<{ c: string }>('SELECT count(*) AS c FROM emt_messages'))[0].c);
 
       const rebuilder = new ProjectionRebuilder(rdb, rours, { batchSize: 2000 });
-      const emmettProjection = emmett.postgreSQLRawBatchSQLProjection({
-        name: 'bench_stream_stats',
+      // A fresh projection name per round: Emmett keeps a processor checkpoint per name, and a second rebuild under the
+      // same name would start from it and apply nothing.
+      const emmettProjection = (round: number) => emmett.postgreSQLRawBatchSQLProjection({
+        name: `bench_stream_stats_${round}`,
         canHandle: [preferenceEvent('x', 0, '').type],
         evolve: (events: any[]) => {
           const [s, c, p] = aggregate(events.map((e) => ({ stream: e.metadata.streamName, position: BigInt(e.metadata.globalPosition) })));
@@ -233,11 +236,13 @@ export const eventStoreBenchmark: Benchmark = {
              ON CONFLICT (stream_id) DO UPDATE SET events = emt_bench_stream_stats.events + EXCLUDED.events, last_position = EXCLUDED.last_position`)];
         },
       } as never);
+      const emmettApplied: number[] = [];
       await rdb.query('CREATE TABLE IF NOT EXISTS emt_bench_stream_stats (stream_id text PRIMARY KEY, events integer NOT NULL, last_position bigint NOT NULL)');
       await rdb.query('CREATE TABLE IF NOT EXISTS naive_stream_stats (stream_id text PRIMARY KEY, events integer NOT NULL, last_position bigint NOT NULL)');
       const expectStats = async (table: string, events: number) => {
-        const [row] = await rdb.query<{ n: string }>(`SELECT coalesce(sum(events), 0) AS n FROM ${table}`);
-        if (Number(row.n) !== events) throw new Error(`${table} holds ${row.n} events, expected ${events}`);
+        const [row] = await rdb.query<{ n: string }>(`SELECT coalesce(sum(events), 0)::text AS n FROM ${table}`);
+        if (events >= 0 && Number(row.n) !== events) throw new Error(`${table} holds ${row.n} events, expected ${events}`);
+        return Number(row.n);
       };
       const rebuildRuns = await alternate(ctx, 'rebuild', sizes.rebuildRounds, [
         {
@@ -252,17 +257,19 @@ export const eventStoreBenchmark: Benchmark = {
         },
         {
           name: 'emmett',
-          run: async () => {
+          run: async (round: number) => {
             await rdb.query('TRUNCATE emt_bench_stream_stats');
             const started = now();
             const consumer = emmett.rebuildPostgreSQLProjections({
-              connectionString: rebuildStores!.url, projections: [emmettProjection], pulling: { batchSize: 2000 },
+              connectionString: rebuildStores!.url, projections: [emmettProjection(round)], pulling: { batchSize: 2000 },
             } as never);
             await consumer.start();
             const seconds = (now() - started) / 1000;
             await consumer.close();
-            await expectStats('emt_bench_stream_stats', theirTotal);
-            return theirTotal / seconds;
+            // Throughput counts the events Emmett actually applied (see the note on events it skips).
+            const applied = await expectStats('emt_bench_stream_stats', -1);
+            emmettApplied.push(applied);
+            return applied / seconds;
           },
         },
         {
@@ -302,7 +309,7 @@ export const eventStoreBenchmark: Benchmark = {
         method: `Same database, same server, synchronous_commit on; both stores on a pg pool of ${WRITERS}. Events are real PreferenceSet domain events (~400 B). ` +
           `Appends: ${WRITERS} writers, each on its own stream with an expected revision, ${sizes.appendMs / 1000} s per round. ` +
           `Batches: 100 events per append, ${sizes.batchMs / 1000} s per round. Read + fold: ${WRITERS} readers, random 100-event streams folded with the subject decider's evolve. ` +
-          `Rebuild: ${ourTotal.toLocaleString('en-US')} events on 1,000 streams into a per-stream counter table, the same upsert for each: ours = ProjectionRebuilder (fresh tables, replay in batches of 2,000, swap), ` +
+          `Rebuild: ${ourTotal.toLocaleString('en-US')} events on 1,024 streams into a per-stream counter table, the same upsert for each: ours = ProjectionRebuilder (fresh tables, replay in batches of 2,000, swap), ` +
           `Emmett = rebuildPostgreSQLProjections with a raw batch SQL projection (pulling batch 2,000), naive = one INSERT per event (pages of 1,000 per transaction) over the first ${sizes.naiveEvents.toLocaleString('en-US')} events.`,
         sizes: { writers: WRITERS, appendSeconds: sizes.appendMs / 1000, batchSeconds: sizes.batchMs / 1000, rebuildEvents: ourTotal, naiveEvents: sizes.naiveEvents, rounds: ctx.rounds, rebuildRounds: sizes.rebuildRounds },
         figures: [
@@ -322,7 +329,15 @@ export const eventStoreBenchmark: Benchmark = {
             ours: pick(rebuildRuns, 'ours', (r) => r), baseline: pick(rebuildRuns, 'naive', (r) => r) }),
         ],
         latencies: [{ label: 'Append latency, 1 event per append, 16 writers (median of rounds)', unit: 'ms', profiles: [allLatencies('ours'), allLatencies('emmett')] }],
-        notes: [],
+        notes: [
+          `Every rebuild of ours applied all ${ourTotal.toLocaleString('en-US')} events (checked after each round).`,
+          ...(emmettApplied.some((n) => n < theirTotal)
+            ? [`Emmett's rebuild applied ${emmettApplied.map((n) => n.toLocaleString('en-US')).join(', ')} of its ${theirTotal.toLocaleString('en-US')} events in the successive rounds: ` +
+              'its batch reader (readMessagesBatch, 0.42.0) orders by (transaction_id, global_position) but resumes with global_position >= last + 1, so on a log ' +
+              'written by concurrent writers (global positions from a sequence interleave across transactions) it skips events. Its throughput above counts only the ' +
+              'events it applied.']
+            : [`Emmett's rebuild applied all ${theirTotal.toLocaleString('en-US')} events in every round.`]),
+        ],
       };
     } finally {
       await rebuildStores?.close();

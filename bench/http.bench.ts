@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { alternate, type Benchmark, type BenchContext, type BenchResult, figure, series } from './lib/harness';
 import { assertHealthy, load, type LoadResult } from './lib/load';
 import { prepareSchema, seedSubjects } from './lib/seed';
-import { profileByArea, type Server, startBaseline, startLedger, summariseProfile } from './lib/server';
+import { profileLedger, type Server, startBaseline, startLedger } from './lib/server';
 
 const CONNECTIONS = 50;
 
@@ -23,7 +23,7 @@ export const httpBenchmark: Benchmark = {
     ctx.log(`seeding ${sizes.subjects} subjects`);
     await seedSubjects(database.url, sizes.subjects);
     const dataDir = mkdtempSync(join(ctx.tmpDir, 'http-ledger-'));
-    let ledger = await startLedger(database.url, dataDir);
+    let ledger = await startLedger(database.url, dataDir, { compiled: !ctx.smoke });
     const bare = await startBaseline('bare', database.url);
     const servers: Server[] = [bare];
     try {
@@ -43,21 +43,17 @@ export const httpBenchmark: Benchmark = {
       const throughput = figure({ id: 'http-overhead', label: 'Eligibility check over HTTP, 50 connections', unit: 'checks/s', higherIsBetter: true,
         ours, baseline: base, target: { ratio: 0.85 } });
       const notes: string[] = [];
-      let profile: BenchResult['latencies'] | undefined;
-      let profileSummary: ReturnType<typeof summariseProfile> = [];
-      let areas: ReturnType<typeof profileByArea> = [];
+      let profile: BenchResult['profile'];
       if (!ctx.smoke || process.env.BENCH_PROFILE_IN_SMOKE) {
-        ctx.log('profiling the ledger (node --cpu-prof) under the same load');
+        ctx.log('profiling the ledger (node --cpu-prof, pg_stat_activity samples) under the same load');
         await ledger.stop();
-        const profDir = join(ctx.tmpDir, 'http-profile');
-        ledger = await startLedger(database.url, dataDir, { cpuProfDir: profDir });
-        await runOurs(sizes.warmup);
-        await runOurs(Math.max(1, Math.round(sizes.seconds / 2)));
-        await ledger.stop();
-        profileSummary = summariseProfile(profDir);
-        areas = profileByArea(profDir);
+        profile = await profileLedger(database.url, dataDir, join(ctx.tmpDir, 'http-profile'), 'ledger process, POST /v1/eligibility/check at 50 connections',
+          async (profiled) => {
+            ledger = profiled;
+            await runOurs(sizes.warmup);
+            await runOurs(Math.max(1, Math.round(sizes.seconds / 2)));
+          });
       }
-      void profile;
       const last = (name: string) => runs.get(name)!;
       const pct = (name: string, key: 'p50' | 'p90' | 'p99') => series(name, last(name).map((r) => r[key])).median;
       return {
@@ -76,9 +72,9 @@ export const httpBenchmark: Benchmark = {
           { name: 'ledger', p50: pct('ledger', 'p50'), p90: pct('ledger', 'p90'), p99: pct('ledger', 'p99'), max: Math.max(...last('ledger').map((r) => r.max)) },
           { name: 'bare', p50: pct('bare', 'p50'), p90: pct('bare', 'p90'), p99: pct('bare', 'p99'), max: Math.max(...last('bare').map((r) => r.max)) },
         ] }],
-        profile: profileSummary.length > 0 ? { of: 'ledger process, POST /v1/eligibility/check at 50 connections', top: profileSummary, areas } : undefined,
+        profile,
         notes,
-      } as BenchResult;
+      };
     } finally {
       await ledger.stop();
       for (const s of servers) await s.stop();

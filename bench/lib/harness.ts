@@ -61,7 +61,13 @@ export interface BenchResult {
   latencies?: { label: string; unit: string; profiles: LatencyProfile[] }[];
   checks?: { label: string; passed: boolean; detail: string }[];
   /** A CPU profile summary (node --cpu-prof) of the process under test, when a target was missed. */
-  profile?: { of: string; top: { function: string; where: string; selfPercent: number }[]; areas: { area: string; selfPercent: number }[] };
+  profile?: {
+    of: string;
+    top: { function: string; where: string; selfPercent: number }[];
+    areas: { area: string; selfPercent: number }[];
+    /** What the database's active backends were doing meanwhile (pg_stat_activity samples). */
+    waits?: { what: string; percent: number }[];
+  };
   notes: string[];
   durationSeconds?: number;
   smoke?: boolean;
@@ -167,7 +173,7 @@ export async function machineInfo(): Promise<MachineInfo> {
     try {
       nproc = Number(execFileSync('nproc').toString().trim());
     } catch { /* keep os.cpus() */ }
-    let os = process.platform;
+    let os: string = process.platform;
     try {
       const pretty = readFileSync('/etc/os-release', 'utf8').split('\n').find((l) => l.startsWith('PRETTY_NAME='));
       if (pretty) os = pretty.split('=')[1].replace(/"/g, '');

@@ -1,6 +1,7 @@
 /** Child processes the HTTP benchmarks run: the ledger and the baselines, with their peak memory and CPU profiles. */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { KeySet, issueToken } from '@app/security';
@@ -8,6 +9,28 @@ import { sleep } from './harness';
 
 const ROOT = join(__dirname, '..', '..');
 const REGISTER = join(ROOT, 'libs', 'messaging', 'test', 'support', 'register.js');
+const EXIT_ON_USR2 = join(ROOT, 'bench', 'servers', 'exit-on-usr2.js');
+
+let build: Promise<string> | undefined;
+
+/**
+ * The ledger compiled by tsc (as `npm run build` does) into .cache/bench-build-<pid>, once per run: a full run
+ * measures the code as deployed, without a TypeScript compiler loaded in the process (it would inflate RSS).
+ * Type errors elsewhere in the tree do not stop the build as long as it emits.
+ */
+export function compiledLedger(): Promise<string> {
+  build ??= (async () => {
+    const dir = join(ROOT, '.cache', `bench-build-${process.pid}`);
+    const run = promisify(execFile);
+    await run('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', dir], { cwd: ROOT }).catch(() => undefined);
+    await run('npx', ['tsc-alias', '-p', 'tsconfig.build.json', '--outDir', dir], { cwd: ROOT });
+    const main = join(dir, 'apps', 'ledger-api', 'src', 'main.js');
+    if (!existsSync(main)) throw new Error(`the ledger build did not produce ${main}`);
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    return main;
+  })();
+  return build;
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -39,12 +62,12 @@ function status(pid: number, field: string): number {
 
 export async function startProcess(script: string, env: Record<string, string>, options: { cpuProfDir?: string; healthPath?: string } = {}): Promise<Server> {
   const port = await freePort();
-  const args = ['-r', REGISTER];
+  const args = script.endsWith('.ts') ? ['-r', REGISTER, '-r', EXIT_ON_USR2] : ['-r', EXIT_ON_USR2];
   if (options.cpuProfDir) {
     mkdirSync(options.cpuProfDir, { recursive: true });
     args.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`);
   }
-  const child: ChildProcess = spawn(process.execPath, [...args, join(ROOT, script)], {
+  const child: ChildProcess = spawn(process.execPath, [...args, script.startsWith('/') ? script : join(ROOT, script)], {
     cwd: ROOT, env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -85,9 +108,11 @@ export async function startProcess(script: string, env: Record<string, string>, 
 export interface Ledger extends Server { token: string }
 
 /** The ledger (api + projector roles) on a database, with a token for the bench tenant. */
-export async function startLedger(databaseUrl: string, dataDir: string, options: { cpuProfDir?: string; env?: Record<string, string> } = {}): Promise<Ledger> {
+export async function startLedger(databaseUrl: string, dataDir: string,
+  options: { cpuProfDir?: string; env?: Record<string, string>; compiled?: boolean } = {}): Promise<Ledger> {
   const keys = await KeySet.loadOrCreate(join(dataDir, 'keys'));
-  const server = await startProcess('bench/servers/ledger.ts', {
+  const main = options.compiled ? await compiledLedger() : 'apps/ledger-api/src/main.ts';
+  const server = await startProcess(main, {
     DATABASE_URL: databaseUrl, LEDGER_DATA_DIR: dataDir, LEDGER_ROLES: 'api,projector', LOG_LEVEL: 'error',
     RATE_LIMIT_MAX: '1000000000', ...options.env,
   }, { cpuProfDir: options.cpuProfDir, healthPath: '/health/live' });
@@ -110,7 +135,7 @@ export function summariseProfile(dir: string, top = 15): { function: string; whe
   const self = new Map<string, number>();
   for (const id of profile.samples) {
     const node = byId.get(id)!;
-    const url = node.callFrame.url.replace(`file://${ROOT}/`, '').replace(/^.*node_modules\//, 'node_modules/');
+    const url = node.callFrame.url.replace(`file://${ROOT}/`, '').replace(/^\.cache\/bench-build-\d+\//, '').replace(/^.*node_modules\//, 'node_modules/');
     const name = node.callFrame.functionName || '(anonymous)';
     const key = `${name}\t${url ? `${url}:${node.callFrame.lineNumber + 1}` : ''}`;
     self.set(key, (self.get(key) ?? 0) + 1);
@@ -137,9 +162,32 @@ export function profileByArea(dir: string): { area: string; selfPercent: number 
       const rest = url.split('node_modules/').pop()!;
       area = `node_modules/${rest.startsWith('@') ? rest.split('/').slice(0, 2).join('/') : rest.split('/')[0]}`;
     } else if (url.startsWith('node:') || url === '') area = 'node internals';
-    else area = url.replace(`file://${ROOT}/`, '').split('/').slice(0, 3).join('/');
+    else area = url.replace(`file://${ROOT}/`, '').replace(/^\.cache\/bench-build-\d+\//, '').split('/').slice(0, 3).join('/');
     areas.set(area, (areas.get(area) ?? 0) + 1);
   }
   const total = profile.samples.length;
   return [...areas.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([area, n]) => ({ area, selfPercent: Math.round((n / total) * 1000) / 10 }));
+}
+
+/**
+ * Runs `drive` against a ledger started under `node --cpu-prof`, sampling the database's waits meanwhile, and
+ * summarises both: where the ledger spends its CPU, and what PostgreSQL's backends wait on.
+ */
+export async function profileLedger(databaseUrl: string, dataDir: string, profDir: string, of: string,
+  drive: (ledger: Ledger) => Promise<void>, compiled = true): Promise<NonNullable<import('./harness').BenchResult['profile']>> {
+  const ledger = await startLedger(databaseUrl, dataDir, { cpuProfDir: profDir, compiled });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { sampleWaits } = require('./waits') as typeof import('./waits');
+  let waits: Awaited<ReturnType<Awaited<ReturnType<typeof sampleWaits>>['stop']>> = [];
+  try {
+    const sampler = await sampleWaits(databaseUrl);
+    try {
+      await drive(ledger);
+    } finally {
+      waits = await sampler.stop();
+    }
+  } finally {
+    await ledger.stop();
+  }
+  return { of, top: summariseProfile(profDir), areas: profileByArea(profDir), waits };
 }
