@@ -1,22 +1,13 @@
 import 'reflect-metadata';
 import { Logger, type LogLevel, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ConfigError, LOG_LEVELS, loadConfig } from '@app/platform';
+import { LOG_LEVELS, loadConfigOrExit } from '@app/platform';
 import { LedgerModule } from '../../ledger-api/src/ledger/ledger.module';
 import { RolesModule } from './roles/roles.module';
 
 /** The worker process: every configured role but the HTTP API, scaled on its own. */
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit(process.env);
   const roles = config.roles.filter((role) => role !== 'api');
   @Module({ imports: [LedgerModule.forRoot({ config }), RolesModule.forRoles(roles)] })
   class WorkerModule {}

@@ -217,3 +217,16 @@ export function loadConfig(env: Env = process.env): LedgerConfig {
     projectorFaultDelayMs: integer(env, 'PROJECTOR_FAULT_DELAY_MS', 0, 0),
   };
 }
+
+/** For a process entry point: the validated configuration, or exit 2 with the message naming the variable. */
+export function loadConfigOrExit(env: Env = process.env): LedgerConfig {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
