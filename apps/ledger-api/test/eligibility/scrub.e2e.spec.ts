@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startLedger, type TestLedger } from '../../../../test/support/ledger';
@@ -115,6 +116,34 @@ describe('POST /v1/eligibility/scrub', () => {
       headers: { authorization: `Bearer ${other}`, 'content-type': 'text/csv' },
     });
     expect(response.body.trim().split('\n')[1]).toBe('p-1,one@example.com,DENY,NO_AUTHORIZATION|UNKNOWN_SUBJECT');
+  });
+});
+
+describe('scrub receipts', () => {
+  it('signs the summary with a digest of the exact list; the receipt verifies and one changed character does not', async () => {
+    const ledger = await startLedger();
+    try {
+      const token = await ledger.token('acme');
+      const list = '{"subjectId":"p-1"}\n{"subjectId":"p-2"}\n';
+      const response = await ledger.app.inject({
+        method: 'POST', url: '/v1/eligibility/scrub?channel=email&purpose=treatment', payload: list,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson', prefer: 'receipt' },
+      });
+      expect(response.headers['preference-applied']).toBe('receipt');
+      const { summary } = JSON.parse(response.body.trim().split('\n').pop()!);
+      expect(summary.receipt).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+      const verified = await ledger.request('POST', '/v1/audit/receipts/verify', { token, body: { receipt: summary.receipt } });
+      expect(verified.status).toBe(200);
+      expect(verified.body).toEqual(expect.objectContaining({ signatureValid: true }));
+      expect(verified.body.claims).toEqual(expect.objectContaining({
+        kind: 'scrub', tenant: 'acme', inputSha256: createHash('sha256').update(list).digest('hex'),
+        summary: { total: 2, allowed: 2, denied: 0, errors: 0, byReason: { TREATMENT_EXEMPT: 2 } },
+      }));
+      const tampered = summary.receipt.slice(0, 40) + (summary.receipt[40] === 'A' ? 'B' : 'A') + summary.receipt.slice(41);
+      expect((await ledger.request('POST', '/v1/audit/receipts/verify', { token, body: { receipt: tampered } })).body.signatureValid).toBe(false);
+    } finally {
+      await ledger.close();
+    }
   });
 });
 

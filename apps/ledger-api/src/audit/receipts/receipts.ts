@@ -33,11 +33,26 @@ export interface ReceiptClaims {
   evaluatedAt: string;
 }
 
+/** What a scrub receipt states: the question, a digest of the exact list, the summary, where in the ledger it was read. */
+export interface ScrubReceiptClaims {
+  v: 1;
+  kind: 'scrub';
+  tenant: string;
+  question: { channel: EligibilityRequest['channel']; purpose: EligibilityRequest['purpose'] | null; communication: EligibilityRequest['communication'] | null; usesPart2Data: boolean };
+  /** SHA-256 of the request body as received: the list the summary speaks of. */
+  inputSha256: string;
+  summary: { total: number; allowed: number; denied: number; errors: number; byReason: Record<string, number> };
+  position: string;
+  asOf: string;
+  knownAt: string;
+  evaluatedAt: string;
+}
+
 export interface ReceiptVerification {
   signatureValid: boolean;
   reason?: string;
   kid?: string;
-  claims?: ReceiptClaims;
+  claims?: ReceiptClaims | ScrubReceiptClaims;
   /** Re-evaluated from the streams as of the receipt's position, asOf and knownAt: does the ledger still stand behind it? */
   atPosition?: { decision: Decision['decision']; reasons: string[]; matches: boolean };
   /** The same question asked now. */
@@ -73,12 +88,23 @@ export class DecisionReceipts {
     return signCompact(this.keys, RECEIPT_TYPE, new TextEncoder().encode(canonicalJson(claims)));
   }
 
-  /** Checks the signature; for a valid receipt of `tenant`, re-evaluates at its position and now. */
+  /** A receipt for a whole scrub, at the summary level, bound to the list by its digest. */
+  async issueScrub(claims: Omit<ScrubReceiptClaims, 'v' | 'kind'>): Promise<string> {
+    const full: ScrubReceiptClaims = { v: 1, kind: 'scrub', ...claims };
+    return signCompact(this.keys, RECEIPT_TYPE, new TextEncoder().encode(canonicalJson(full)));
+  }
+
+  /**
+   * Checks the signature; for a valid decision receipt of `tenant`, re-evaluates at its position and now. A scrub
+   * receipt is checked for its signature: whoever holds the list checks its digest, and re-running the scrub with the
+   * receipt's asOf and knownAt re-evaluates every line.
+   */
   async verify(tenant: string, receipt: string): Promise<ReceiptVerification | 'other-tenant'> {
-    const checked = await verifyCompact<ReceiptClaims>(this.keys, RECEIPT_TYPE, receipt);
+    const checked = await verifyCompact<ReceiptClaims | ScrubReceiptClaims>(this.keys, RECEIPT_TYPE, receipt);
     if (!checked.valid) return { signatureValid: false, reason: checked.reason };
-    const claims = checked.payload;
-    if (claims.tenant !== tenant) return 'other-tenant';
+    if (checked.payload.tenant !== tenant) return 'other-tenant';
+    if ('kind' in checked.payload && checked.payload.kind === 'scrub') return { signatureValid: true, kid: checked.kid, claims: checked.payload };
+    const claims = checked.payload as ReceiptClaims;
     const then = await this.evaluateAt(tenant, claims.question, BigInt(claims.position), claims.asOf, claims.knownAt);
     const head = await this.streams.store.headPosition();
     const nowIso = this.streams.now().toISOString();

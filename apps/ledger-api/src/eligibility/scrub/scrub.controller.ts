@@ -1,11 +1,13 @@
 import { Controller, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { stringify } from 'csv-stringify';
 import type { EligibilityRequest, Remuneration } from '@app/domain';
 import type { Principal } from '@app/security';
 import { AccessLogged, type AccessLoggedRequest, noteAccess } from '../../audit/access-log/access-logged';
+import { DecisionReceipts } from '../../audit/receipts/receipts';
 import { Caller, Scopes } from '../../http/auth';
 import { Problem } from '../../http/problem';
 import { LedgerStreams } from '../../ledger/ledger-streams';
@@ -22,7 +24,12 @@ export const NDJSON = 'application/x-ndjson';
 @ApiBearerAuth()
 @Controller('v1/eligibility/scrub')
 export class ScrubController {
-  constructor(private readonly scrubs: ScrubService, private readonly read: ReadPosition, private readonly streams: LedgerStreams) {}
+  constructor(
+    private readonly scrubs: ScrubService,
+    private readonly read: ReadPosition,
+    private readonly streams: LedgerStreams,
+    private readonly receipts: DecisionReceipts,
+  ) {}
 
   @Post()
   @Scopes('eligibility:check')
@@ -49,6 +56,10 @@ export class ScrubController {
       path: audit ? 'streams' as const : 'read-model' as const,
     };
     const body = request.body as Readable;
+    // `Prefer: receipt` (RFC 7240): the summary carries a signed receipt bound to this exact list by its digest.
+    const wantsReceipt = /(^|,)\s*receipt\s*(,|;|$)/i.test(String(request.headers.prefer ?? ''));
+    const digest = createHash('sha256');
+    if (wantsReceipt) body.on('data', (chunk: Buffer) => digest.update(chunk));
     let header: string[] = [...ID_COLUMNS];
     const lines = inputType === CSV ? csvLines(body, (h) => (header = h)) : ndjsonLines(body);
     // Read up to the first line before answering, so a list without a usable header is a 400, not a broken stream.
@@ -65,12 +76,27 @@ export class ScrubController {
         next: () => (first.done ? iterator.next() : Promise.resolve(first).finally(() => (first = { done: true, value: undefined }))),
       }),
     };
-    const summary: ScrubSummary = { total: 0, allowed: 0, denied: 0, errors: 0, byReason: {} };
+    const summary: ScrubSummary & { receipt?: string } = { total: 0, allowed: 0, denied: 0, errors: 0, byReason: {} };
+    const position = (await this.read.position(audit ? 'streams' : ELIGIBILITY_PROJECTION)).toString();
+    const finish = async () => {
+      if (!wantsReceipt) return;
+      summary.receipt = await this.receipts.issueScrub({
+        tenant: caller.tenantId,
+        question: {
+          channel: question.request.channel, purpose: question.request.purpose ?? null,
+          communication: question.request.communication ?? null, usesPart2Data: question.request.usesPart2Data ?? false,
+        },
+        inputSha256: digest.digest('hex'),
+        summary: { total: summary.total, allowed: summary.allowed, denied: summary.denied, errors: summary.errors, byReason: summary.byReason },
+        position, asOf: instant.asOf, knownAt: instant.knownAt, evaluatedAt: instant.now,
+      });
+    };
     const decided = this.scrubs.scrub(first.done ? emptyLines() : rest, question, summary);
     const wantsTrailer = /\btrailers\b/i.test(String(request.headers.te ?? ''));
     if (wantsTrailer) reply.trailer('x-scrub-summary', (_reply, _payload, done) => done(null, JSON.stringify(summary)));
     reply.status(200).header('content-type', `${outputType}; charset=utf-8`).header('cache-control', 'no-store');
-    const output = outputType === CSV ? toCsv(decided, () => header, inputType === CSV) : Readable.from(toNdjson(decided, () => header, summary));
+    if (wantsReceipt) reply.header('preference-applied', 'receipt');
+    const output = outputType === CSV ? toCsv(decided, () => header, inputType === CSV, finish) : Readable.from(toNdjson(decided, () => header, summary, finish));
     const finished = new Promise<void>((resolve) => reply.raw.once('close', () => resolve()));
     reply.send(output);
     // The access log records the scrub once the list has been answered, with how many lines it disclosed.
@@ -98,7 +124,7 @@ function fieldsOf(line: ScrubLine, header: string[]): string[] {
   return header.map((name) => (object[name] === undefined || object[name] === null ? '' : String(object[name])));
 }
 
-function toCsv(decided: AsyncIterable<ScrubbedLine>, header: () => string[], csvInput: boolean): Readable {
+function toCsv(decided: AsyncIterable<ScrubbedLine>, header: () => string[], csvInput: boolean, finish: () => Promise<void>): Readable {
   const csv = stringify();
   let wroteHeader = false;
   const rows = Readable.from((async function* () {
@@ -110,12 +136,13 @@ function toCsv(decided: AsyncIterable<ScrubbedLine>, header: () => string[], csv
       yield [...fieldsOf(out.line, csvInput ? header() : [...ID_COLUMNS]).slice(0, header().length), out.decision, out.reasons.join('|')];
     }
     if (!wroteHeader) yield [...header(), 'decision', 'reasons'];
+    await finish();
   })());
   rows.on('error', (error) => csv.destroy(error));
   return rows.pipe(csv);
 }
 
-async function* toNdjson(decided: AsyncIterable<ScrubbedLine>, header: () => string[], summary: ScrubSummary): AsyncGenerator<string> {
+async function* toNdjson(decided: AsyncIterable<ScrubbedLine>, header: () => string[], summary: ScrubSummary, finish: () => Promise<void>): AsyncGenerator<string> {
   let lineNumber = 0;
   for await (const out of decided) {
     lineNumber++;
@@ -125,5 +152,6 @@ async function* toNdjson(decided: AsyncIterable<ScrubbedLine>, header: () => str
     const extra = out.decision === 'ERROR' ? { line: lineNumber } : {};
     yield `${JSON.stringify({ ...echo, decision: out.decision, reasons: out.reasons, ...extra })}\n`;
   }
+  await finish();
   yield `${JSON.stringify({ summary })}\n`;
 }
