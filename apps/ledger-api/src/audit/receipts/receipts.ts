@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import {
-  contactDecider, contactStreamId, type ContactState, type Decision, type EligibilityRequest, evaluate, linkedContacts,
+  contactDecider, contactStreamId, type ContactState, type Decision, type EligibilityRequest, evaluate,
   subjectDecider, subjectStreamId, tenantDecider, tenantStreamId,
 } from '@app/domain';
+import { contactsToConsider } from '../../eligibility/check/check.handler';
 import { canonicalJson } from '@app/event-store';
 import { KeySet, RECEIPT_TYPE, signCompact, verifyCompact } from '@app/security';
 import { LedgerStreams } from '../../ledger/ledger-streams';
@@ -58,8 +59,6 @@ export interface ReceiptVerification {
   /** The same question asked now. */
   now?: { decision: Decision['decision']; reasons: string[]; position: string; evaluatedAt: string };
 }
-
-const CONTACT_TYPE_OF_CHANNEL: Record<string, 'email' | 'phone' | undefined> = { email: 'email', sms: 'phone', voice: 'phone' };
 
 /**
  * Decision receipts: a compact JWS (ES256, the embedded key set's active key, `kid` in the header) over a check's
@@ -124,10 +123,7 @@ export class DecisionReceipts {
     const subject = question.subjectId
       ? (await this.streams.load(subjectDecider, subjectStreamId(tenant, question.subjectId), position)).state
       : undefined;
-    const wanted = CONTACT_TYPE_OF_CHANNEL[question.channel];
-    const keys = question.contactKey
-      ? [question.contactKey]
-      : subject && wanted ? linkedContacts(subject).filter((c) => c.type === wanted).map((c) => c.contactKey) : [];
+    const keys = contactsToConsider(question.channel, question.contactKey ?? undefined, subject);
     const contacts: ContactState[] = [];
     for (const key of keys) {
       const { state } = await this.streams.load(contactDecider, contactStreamId(tenant, key), position);
