@@ -3,6 +3,7 @@ import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AuditModule } from './audit/audit.module';
 import { ComplianceModule } from './compliance/compliance.module';
+import { FhirModule } from './fhir/fhir.module';
 import { GrpcModule } from './grpc/grpc.module';
 import { DocumentsModule } from './documents/documents.module';
 import { VerifyController } from './audit/verify/verify.controller';
@@ -44,7 +45,7 @@ export class AppModule {
   static forRoot(options: LedgerModuleOptions): DynamicModule {
     return {
       module: AppModule,
-      imports: [LedgerModule.forRoot(options), CqrsModule.forRoot(), RolesModule.forRoles(options.config.roles), AuditModule, DocumentsModule, ComplianceModule, GrpcModule],
+      imports: [LedgerModule.forRoot(options), CqrsModule.forRoot(), RolesModule.forRoles(options.config.roles), AuditModule, DocumentsModule, ComplianceModule, GrpcModule, FhirModule],
       controllers: [
         HealthController,
         MetricsController,
