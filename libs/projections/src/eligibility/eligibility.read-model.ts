@@ -11,6 +11,9 @@ export interface EligibilitySnapshot {
 /**
  * The states `evaluate` needs, for one subject or a batch of many, in one round trip: subjects by primary key,
  * contacts by (tenant, key) — those asked for and those linked to the subjects — and the tenant.
+ * The contact keys are one set (a UNION) probed through the (tenant_id, contact_key) index: written as
+ * `contact_key = ANY(...) OR contact_key IN (...)`, PostgreSQL scanned the whole table for every call
+ * (bench/check, 1M subjects: 110 ms -> 0.9 ms for one subject, 176 -> 40 ms for a scrub batch of 1,000).
  */
 export class EligibilityReadModel {
   constructor(private readonly db: Queryable) {}
@@ -20,8 +23,10 @@ export class EligibilityReadModel {
       `SELECT 's' AS k, subject_id AS key, state FROM rm_subject_states WHERE stream_id = ANY($2::text[])
        UNION ALL
        SELECT 'c', contact_key, state FROM rm_contact_states
-        WHERE tenant_id = $1 AND (contact_key = ANY($3::text[]) OR contact_key IN (
-          SELECT contact_key FROM rm_contact_links WHERE tenant_id = $1 AND subject_id = ANY($4::text[])))
+        WHERE tenant_id = $1 AND contact_key IN (
+          SELECT unnest($3::text[])
+          UNION
+          SELECT contact_key FROM rm_contact_links WHERE tenant_id = $1 AND subject_id = ANY($4::text[]))
        UNION ALL
        SELECT 't', tenant_id, state FROM rm_tenant_states WHERE stream_id = $5`,
       [tenantId, subjectIds.map((id) => subjectStreamId(tenantId, id)), [...contactKeys], [...subjectIds], tenantStreamId(tenantId)],
