@@ -70,7 +70,7 @@ export const checkBenchmark: Benchmark = {
   async run(ctx: BenchContext): Promise<BenchResult> {
     const sizes = ctx.smoke
       ? { subjects: 2_000, seconds: 1, warmup: 1, revocations: 5 }
-      : { subjects: 1_000_000, seconds: 10, warmup: 3, revocations: 200 };
+      : { subjects: ctx.size(1_000_000), seconds: 10, warmup: 3, revocations: ctx.size(200) };
     const database = await ctx.database();
     await prepareSchema(database.url);
     ctx.log(`seeding ${sizes.subjects.toLocaleString('en-US')} subjects (read model and the naive table)`);

@@ -92,7 +92,7 @@ export const correctnessBenchmark: Benchmark = {
   name: 'correctness',
   title: 'Correctness under load',
   async run(ctx: BenchContext): Promise<BenchResult> {
-    const sizes = ctx.smoke ? { events: Number(process.env.BENCH_CORRECTNESS_EVENTS ?? 3_000), naiveEvents: 3_000, maxDelayMs: 5 } : { events: 1_000_000, naiveEvents: 100_000, maxDelayMs: 5 };
+    const sizes = ctx.smoke ? { events: Number(process.env.BENCH_CORRECTNESS_EVENTS ?? 3_000), naiveEvents: 3_000, maxDelayMs: 5 } : { events: ctx.size(1_000_000), naiveEvents: ctx.size(100_000), maxDelayMs: 5 };
     ctx.log(`${WRITERS} writers, ${PER_APPEND} events per append, up to ${sizes.maxDelayMs} ms delay before each commit`);
     const ours = await trial(ctx, 'ours', sizes.events, sizes.maxDelayMs);
     const naive = await trial(ctx, 'naive', sizes.naiveEvents, sizes.maxDelayMs);

@@ -135,7 +135,7 @@ export const eventStoreBenchmark: Benchmark = {
   async run(ctx: BenchContext): Promise<BenchResult> {
     const sizes = ctx.smoke
       ? { appendMs: 300, batchMs: 300, readMs: 300, foldStreams: 4, rebuildEvents: Number(process.env.BENCH_REBUILD_EVENTS ?? 2_000), naiveEvents: 1_000, rebuildRounds: 2 }
-      : { appendMs: 4_000, batchMs: 3_000, readMs: 3_000, foldStreams: 64, rebuildEvents: 250_000, naiveEvents: 50_000, rebuildRounds: 3 };
+      : { appendMs: 4_000, batchMs: 3_000, readMs: 3_000, foldStreams: ctx.size(64), rebuildEvents: ctx.size(250_000), naiveEvents: ctx.size(50_000), rebuildRounds: 3 };
     const main = await openStores(await ctx.database());
     let rebuildStores: Stores | undefined;
     try {

@@ -17,7 +17,7 @@ export const httpBenchmark: Benchmark = {
   name: 'http',
   title: 'HTTP stack overhead',
   async run(ctx: BenchContext): Promise<BenchResult> {
-    const sizes = ctx.smoke ? { subjects: 1_000, seconds: 1, warmup: 1 } : { subjects: 100_000, seconds: 8, warmup: 3 };
+    const sizes = ctx.smoke ? { subjects: 1_000, seconds: 1, warmup: 1 } : { subjects: ctx.size(100_000), seconds: 8, warmup: 3 };
     const database = await ctx.database();
     await prepareSchema(database.url);
     ctx.log(`seeding ${sizes.subjects} subjects`);

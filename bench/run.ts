@@ -1,11 +1,11 @@
 /**
- * npm run bench [-- NAME ...] [-- --smoke] [-- --rounds N]
+ * npm run bench [-- NAME ...] [-- --smoke] [-- --rounds N] [-- --scale 0.1]
  *
  * Runs the benchmarks under bench/ (all, or those named), each on fresh databases of the local PostgreSQL
  * (DATABASE_URL or postgres://postgres@127.0.0.1:5432/postgres) that are dropped afterwards, then writes
  * bench/results/<name>.json and regenerates docs/performance.md and docs/images/perf-*.svg (bench/report.ts).
  * --smoke runs everything at tiny sizes in seconds, asserts nothing about time, and writes its results and the page
- * to a temporary folder, never over the committed ones.
+ * to a temporary folder, never over the committed ones; so does --scale F (the full-run sizes times F).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,7 +30,9 @@ async function main(): Promise<void> {
   const smoke = args.includes('--smoke');
   const roundsAt = args.indexOf('--rounds');
   const rounds = roundsAt >= 0 ? Number(args[roundsAt + 1]) : smoke ? 2 : 5;
-  const names = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--rounds');
+  const scaleAt = args.indexOf('--scale');
+  const scale = scaleAt >= 0 ? Number(args[scaleAt + 1]) : 1;
+  const names = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--rounds' && args[i - 1] !== '--scale');
   const unknown = names.filter((n) => !BENCHMARKS.some((b) => b.name === n));
   if (unknown.length > 0) {
     process.stderr.write(`unknown benchmark ${unknown.join(', ')} (known: ${BENCHMARKS.map((b) => b.name).join(', ')})\n`);
@@ -38,7 +40,9 @@ async function main(): Promise<void> {
   }
   const selected = names.length > 0 ? BENCHMARKS.filter((b) => names.includes(b.name)) : BENCHMARKS;
   const tmpDir = mkdtempSync(join(tmpdir(), 'ledger-bench-'));
-  const resultsDir = smoke ? join(tmpDir, 'results') : join(ROOT, 'bench', 'results');
+  // A smoke run, or a scaled one, never overwrites the committed results and page.
+  const scratch = smoke || scale !== 1;
+  const resultsDir = scratch ? join(tmpDir, 'results') : join(ROOT, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
   const started = Date.now();
   const log = (message: string) => process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}\n`);
@@ -52,6 +56,7 @@ async function main(): Promise<void> {
       smoke,
       rounds,
       tmpDir,
+      size: (count) => Math.max(1, Math.round(count * scale)),
       log: (m) => log(`${benchmark.name}: ${m}`),
       database: async () => {
         const created = await createDatabase();
@@ -80,10 +85,10 @@ async function main(): Promise<void> {
       for (const d of databases) await d.drop().catch(() => undefined);
     }
   }
-  const docsDir = smoke ? join(tmpDir, 'docs') : join(ROOT, 'docs');
+  const docsDir = scratch ? join(tmpDir, 'docs') : join(ROOT, 'docs');
   await generateReport({ resultsDir, docsDir, machine });
-  log(`report: ${join(docsDir, 'performance.md')}${smoke ? ' (smoke: temporary, not committed)' : ''}`);
-  if (smoke) rmSync(tmpDir, { recursive: true, force: true });
+  log(`report: ${join(docsDir, 'performance.md')}${scratch ? ' (temporary: BENCH_KEEP_TMP=1 keeps it)' : ''}`);
+  if (!process.env.BENCH_KEEP_TMP) rmSync(tmpDir, { recursive: true, force: true });
   log(`${failed ? 'FAILED' : 'finished'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   process.exit(failed ? 1 : 0);
 }

@@ -61,7 +61,7 @@ export const scrubBenchmark: Benchmark = {
   name: 'scrub',
   title: 'Bulk list scrub',
   async run(ctx: BenchContext): Promise<BenchResult> {
-    const sizes = ctx.smoke ? { subjects: 2_000, lines: 5_000, rounds: 2 } : { subjects: 1_000_000, lines: 1_000_000, rounds: 3 };
+    const sizes = ctx.smoke ? { subjects: 2_000, lines: 5_000, rounds: 2 } : { subjects: ctx.size(1_000_000), lines: ctx.size(1_000_000), rounds: 3 };
     const database = await ctx.database();
     await prepareSchema(database.url);
     ctx.log(`seeding ${sizes.subjects.toLocaleString('en-US')} subjects`);

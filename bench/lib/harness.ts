@@ -18,6 +18,8 @@ export interface BenchContext {
   database(): Promise<TestPgDatabaseUrl>;
   /** Folder for temporary files of this run (lists, profiles). */
   tmpDir: string;
+  /** A full-run count scaled by --scale (default 1): for trying the full paths at a fraction of the sizes. */
+  size(count: number): number;
 }
 
 export interface Series { name: string; samples: number[]; median: number; min: number; max: number }
