@@ -97,7 +97,7 @@ export const checkBenchmark: Benchmark = {
       const revocation = await revocationToDenial(ledger, sizes.revocations, ctx.log);
 
       const get = (name: string, key: keyof LoadResult) => runs.get(name)!.map((r) => r[key]);
-      const throughput = figure({ id: 'check-throughput', label: 'Checks/s, 50 connections, 1M subjects', unit: 'checks/s', higherIsBetter: true,
+      const throughput = figure({ id: 'check-throughput', label: `Checks/s, 50 connections, ${sizes.subjects.toLocaleString('en-US')} subjects`, unit: 'checks/s', higherIsBetter: true,
         ours: series('ledger', get('ledger', 'perSecond')), baseline: series('naive (one query, hand-written rule)', get('naive', 'perSecond')),
         target: { ratio: 3, atLeast: 5000 } });
       const p99 = figure({ id: 'check-p99', label: 'Check latency p99, 50 connections', unit: 'ms', higherIsBetter: false,
@@ -112,7 +112,7 @@ export const checkBenchmark: Benchmark = {
       if (!ctx.smoke && (!throughput.met || !p99.met)) {
         ctx.log('targets missed: profiling the ledger (node --cpu-prof, pg_stat_activity samples) under the same load');
         await ledger.stop();
-        profile = await profileLedger(database.url, dataDir, join(ctx.tmpDir, 'check-profile'), 'ledger process, POST /v1/eligibility/check at 50 connections, 1M subjects',
+        profile = await profileLedger(database.url, dataDir, join(ctx.tmpDir, 'check-profile'), `ledger process, POST /v1/eligibility/check at 50 connections, ${sizes.subjects.toLocaleString('en-US')} subjects`,
           async (profiled) => {
             ledger = profiled;
             await runOurs(sizes.warmup);

@@ -71,6 +71,8 @@ export interface BenchResult {
     waits?: { what: string; percent: number }[];
   };
   notes: string[];
+  /** Benchmark-specific measurements the report's explanations use. */
+  extra?: Record<string, unknown>;
   durationSeconds?: number;
   smoke?: boolean;
   recordedAt?: string;
