@@ -262,7 +262,7 @@ export async function generateReport(options: { resultsDir: string; docsDir: str
   const path = join(options.docsDir, 'performance.md');
   const existing = existsSync(path) ? readFileSync(path, 'utf8') : '';
   let page: string;
-  if (existing.includes(BEGIN.slice(0, 18)) && existing.includes(END)) {
+  if (existing.includes('<!-- bench:begin') && existing.includes(END)) {
     const start = existing.indexOf('<!-- bench:begin');
     const end = existing.indexOf(END) + END.length;
     page = existing.slice(0, start) + generated + existing.slice(end);
