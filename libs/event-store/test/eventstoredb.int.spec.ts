@@ -62,18 +62,27 @@ if (connectionString) {
   console.log('EventStoreDB contract suite not run: EVENTSTORE_CONNECTION_STRING is not set (no server reachable).');
 }
 
-/** Three interleaved streams of one tenant, written in several appends. */
+/**
+ * Three interleaved streams of one tenant, written in several appends; resolves once a global reader sees them all
+ * (on PostgreSQL a transaction open elsewhere on the server holds readers back for a moment).
+ */
 async function writeHistory(store: EventStore, tag: string): Promise<void> {
+  let last = 0n;
   const metadata = (n: number) => ({
     tenantId: 'acme', actor: 'migration-test', effectiveAt: `2026-01-01T00:00:0${n % 10}.000Z`, recordedAt: '2026-01-01T00:01:00.000Z', schemaVersion: 1,
   });
   for (let round = 0; round < 4; round++) {
     for (const s of ['a', 'b', 'c']) {
-      await store.append(`subject-${tag}-${s}`, [
+      ({ position: last } = await store.append(`subject-${tag}-${s}`, [
         { type: 'test.happened.v1', data: { round, s, text: 'é "q"' }, metadata: metadata(round) },
         { type: 'test.followed.v1', data: { round }, metadata: metadata(round + 1) },
-      ], { expectedRevision: round === 0 ? 'no-stream' : round * 2 - 1 });
+      ], { expectedRevision: round === 0 ? 'no-stream' : round * 2 - 1 }));
     }
+  }
+  const deadline = Date.now() + 30_000;
+  while ((await store.headPosition()) < last) {
+    if (Date.now() > deadline) throw new Error('the appended events never became visible to global readers');
+    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
