@@ -46,6 +46,8 @@ export interface LedgerConfig {
   /** Longest a query waits for `minPosition` before answering 503. */
   minPositionWaitMs: number;
   projectorBatchSize: number;
+  /** 0: one projector instance follows the whole log; N: the log is split into N partitions shared by every instance. */
+  projectorPartitions: number;
   /** /health/ready answers 503 while a projection is more than this many seconds behind the log. */
   projectionMaxLagSeconds: number;
   schedulerIntervalMs: number;
@@ -212,6 +214,7 @@ export function loadConfig(env: Env = process.env): LedgerConfig {
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'log'),
     minPositionWaitMs,
     projectorBatchSize: integer(env, 'PROJECTOR_BATCH_SIZE', 500, 1),
+    projectorPartitions: integer(env, 'PROJECTOR_PARTITIONS', 0, 0),
     projectionMaxLagSeconds: integer(env, 'PROJECTION_MAX_LAG_SECONDS', 30, 0),
     schedulerIntervalMs: integer(env, 'SCHEDULER_INTERVAL_MS', 1000, 10),
     projectorFaultDelayMs: integer(env, 'PROJECTOR_FAULT_DELAY_MS', 0, 0),

@@ -1,6 +1,7 @@
 export * from './projection';
 export * from './projector';
 export * from './rebuild';
+export * from './partitioned/partitioned-projector';
 export * from './eligibility/eligibility.projection';
 export * from './eligibility/eligibility.read-model';
 export * from './expiring-authorizations/expiring-authorizations.projection';

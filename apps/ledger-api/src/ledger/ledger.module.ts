@@ -1,9 +1,9 @@
-import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { join } from 'node:path';
 import { type EventStore, EventStoreDbEventStore, PostgresEventStore } from '@app/event-store';
 import type { LedgerConfig } from '@app/platform';
 import { type Database, migrate, openDatabase } from '@app/platform/database';
-import { EligibilityReadModel, PROJECTIONS, projectionMigrations, Projector } from '@app/projections';
+import { EligibilityReadModel, PARTITIONS_MIGRATION, PROJECTIONS, projectionMigrations, Projector } from '@app/projections';
 import { KeySet, TokenVerifier } from '@app/security';
 import { HTTP_IDEMPOTENCY_MIGRATION } from '../http/idempotency';
 import { LedgerStreams } from './ledger-streams';
@@ -27,7 +27,7 @@ export class LedgerModule implements OnApplicationShutdown {
           provide: DATABASE,
           useFactory: async () => {
             const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-            await migrate(db, [HTTP_IDEMPOTENCY_MIGRATION, ...projectionMigrations(PROJECTIONS)]);
+            await migrate(db, [HTTP_IDEMPOTENCY_MIGRATION, ...projectionMigrations(PROJECTIONS), PARTITIONS_MIGRATION]);
             return db;
           },
         },
@@ -54,6 +54,7 @@ export class LedgerModule implements OnApplicationShutdown {
           useFactory: (db: Database, store: EventStore) => new Projector(db, store, PROJECTIONS, {
             batchSize: config.projectorBatchSize,
             faultDelayMs: config.projectorFaultDelayMs,
+            onError: (name, error) => new Logger('projector').error(`${name}: ${error instanceof Error ? error.message : String(error)}`),
           }),
         },
         { provide: EligibilityReadModel, inject: [DATABASE], useFactory: (db: Database) => new EligibilityReadModel(db) },

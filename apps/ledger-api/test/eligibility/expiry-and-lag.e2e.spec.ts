@@ -83,3 +83,20 @@ describe('projection lag on /metrics and /health/ready', () => {
     }
   });
 });
+
+describe('PROJECTOR_PARTITIONS', () => {
+  it('serves read-your-writes checks from partitioned projectors', async () => {
+    const ledger = await startLedger({ backend: 'postgres', env: { PROJECTOR_PARTITIONS: '4' } });
+    try {
+      const token = await ledger.token('acme');
+      const granted = await ledger.request('POST', '/v1/subjects/p-1/authorizations', { token, body: grantBody() });
+      const check = await ledger.request('POST', '/v1/eligibility/check', {
+        token, body: { subjectId: 'p-1', channel: 'email', purpose: 'marketing', minPosition: granted.body.position },
+      });
+      expect(check.body.decision).toBe('ALLOW');
+      expect(BigInt(check.body.position)).toBeGreaterThanOrEqual(BigInt(granted.body.position));
+    } finally {
+      await ledger.close();
+    }
+  });
+});
