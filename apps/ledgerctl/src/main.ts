@@ -15,6 +15,16 @@ const USAGE = `ledgerctl — operate a Consent Ledger
       Print a JWT signed with the embedded key set (LEDGER_DATA_DIR/keys).
       Scopes: ${SCOPES.join(', ')}
 
+  ledgerctl keys rotate
+      Add a new embedded signing key; older public keys keep verifying what they signed.
+
+  ledgerctl audit export --tenant T --subject ID [--out FILE]
+  ledgerctl audit verify --bundle FILE [--jwks FILE]
+      Export a subject's evidence bundle, or verify one offline.
+
+  ledgerctl migrate-events --from postgres|eventstoredb --to eventstoredb|postgres
+      Copy the log between event stores, in order, keeping ids (see docs/operations.md).
+
 ${PROJECTIONS_USAGE}
 ${SCRUB_USAGE}`;
 
