@@ -133,7 +133,10 @@ export class PostgresEventStore implements EventStore {
   async readAll(options: { fromPosition?: Position; maxCount: number }): Promise<RecordedEvent[]> {
     if (!Number.isInteger(options.maxCount) || options.maxCount < 1) throw new RangeError('maxCount must be a positive integer');
     const rows = await this.db.query<EventRow>(
-      `SELECT ${COLUMNS} FROM ledger_events WHERE position > $1::bigint AND ${VISIBLE} ORDER BY position LIMIT $2::integer`,
+      // ORDER BY the column, not the output alias: `ORDER BY position` would sort by the text of COLUMNS' `position::text
+      // AS position` — every remaining row sorted on each read (the index unused) and '10…' before '9…' when positions
+      // gain a digit.
+      `SELECT ${COLUMNS} FROM ledger_events WHERE position > $1::bigint AND ${VISIBLE} ORDER BY ledger_events.position LIMIT $2::integer`,
       [(options.fromPosition ?? 0n).toString(), options.maxCount],
     );
     return rows.map(toRecorded);
