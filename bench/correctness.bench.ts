@@ -24,7 +24,7 @@ function naiveReader(db: PgDatabase, store: EventStore): EventStore {
       if (property !== 'readAll') return Reflect.get(target, property, receiver);
       return async ({ fromPosition, maxCount }: { fromPosition?: Position; maxCount: number }): Promise<RecordedEvent[]> => {
         const rows = await db.query<{ position: string; id: string; stream_id: string }>(
-          'SELECT position::text AS position, id::text AS id, stream_id FROM ledger_events WHERE position > $1::bigint ORDER BY position LIMIT $2',
+          'SELECT position::text AS position, id::text AS id, stream_id FROM ledger_events WHERE position > $1::bigint ORDER BY ledger_events.position LIMIT $2',
           [(fromPosition ?? 0n).toString(), maxCount]);
         return rows.map((r) => ({ id: r.id, streamId: r.stream_id, position: BigInt(r.position) }) as RecordedEvent);
       };

@@ -282,7 +282,7 @@ export const eventStoreBenchmark: Benchmark = {
             let applied = 0;
             while (applied < sizes.naiveEvents) {
               const page = await rdb.query<{ position: string; stream_id: string }>(
-                'SELECT position::text AS position, stream_id FROM ledger_events WHERE position > $1::bigint ORDER BY position LIMIT 1000', [position.toString()]);
+                'SELECT position::text AS position, stream_id FROM ledger_events WHERE position > $1::bigint ORDER BY ledger_events.position LIMIT 1000', [position.toString()]);
               if (page.length === 0) break;
               await rdb.transaction(async (tx) => {
                 for (const e of page) {

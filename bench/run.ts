@@ -49,9 +49,17 @@ async function main(): Promise<void> {
   const machine = await machineInfo();
   log(`${smoke ? 'smoke run' : 'full run'}: ${selected.map((b) => b.name).join(', ')}; ${rounds} rounds; ${machine.cpus} CPUs, ${machine.postgres}, Node ${machine.node}`);
   let failed = false;
+  const databases: TestPgDatabaseUrl[] = [];
+  // Interrupted: drop this run's databases before leaving (the child servers die with their parent's pipes).
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`${signal}: dropping ${databases.length} database(s)`);
+      void Promise.allSettled(databases.map((d) => d.drop())).then(() => process.exit(130));
+    });
+  }
   for (const entry of selected) {
     const benchmark = entry.load();
-    const databases: TestPgDatabaseUrl[] = [];
+    databases.length = 0;
     const ctx: BenchContext = {
       smoke,
       rounds,
