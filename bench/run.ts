@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   log(`${smoke ? 'smoke run' : 'full run'}: ${selected.map((b) => b.name).join(', ')}; ${rounds} rounds; ${machine.cpus} CPUs, ${machine.postgres}, Node ${machine.node}`);
   let failed = false;
   const databases: TestPgDatabaseUrl[] = [];
-  // Interrupted: drop this run's databases before leaving (the child servers die with their parent's pipes).
+  // Interrupted: drop this run's databases before leaving (lib/server kills the servers on exit).
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       log(`${signal}: dropping ${databases.length} database(s)`);

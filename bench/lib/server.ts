@@ -13,6 +13,12 @@ const EXIT_ON_USR2 = join(ROOT, 'bench', 'servers', 'exit-on-usr2.js');
 
 let build: Promise<string> | undefined;
 
+/** Servers still running: killed if the runner exits first (an interrupted run leaves none behind). */
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /**
  * The ledger compiled by tsc (as `npm run build` does) into .cache/bench-build-<pid>, once per run: a full run
  * measures the code as deployed, without a TypeScript compiler loaded in the process (it would inflate RSS).
@@ -74,7 +80,8 @@ export async function startProcess(script: string, env: Record<string, string>, 
   child.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-20_000); });
   child.stdout!.on('data', () => undefined);
   let exited = false;
-  const exit = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve(); }));
+  running.add(child);
+  const exit = new Promise<void>((resolve) => child.once('exit', () => { exited = true; running.delete(child); resolve(); }));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 120_000;
   for (;;) {
