@@ -94,18 +94,53 @@ export class AccessLog implements OnModuleInit {
     return this.config.accessLogRetentionDays;
   }
 
-  async record(input: AccessEntryInput): Promise<AccessEntry> {
-    return this.db.transaction(async (tx) => {
-      // The head row is the tenant's append lock, as ledger_streams is a stream's.
-      await tx.query('INSERT INTO access_log_heads (tenant_id, seq) VALUES ($1, 0) ON CONFLICT (tenant_id) DO NOTHING', [input.tenantId]);
-      const [head] = await tx.query<{ seq: string; hash: string | null }>(
-        'SELECT seq, hash FROM access_log_heads WHERE tenant_id = $1 FOR UPDATE', [input.tenantId],
-      );
+  /**
+   * Appends one entry and resolves once it is durable. Entries arriving while a write is in flight are written
+   * together by the next one (group commit): one transaction per batch, each tenant's chain extended in arrival
+   * order, so the log keeps up with many concurrent checks instead of serialising one commit per request.
+   */
+  record(input: AccessEntryInput): Promise<AccessEntry> {
+    return new Promise<AccessEntry>((resolve, reject) => {
+      this.pending.push({ input, at: this.clock.now().toISOString(), resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private pending: { input: AccessEntryInput; at: string; resolve: (e: AccessEntry) => void; reject: (e: unknown) => void }[] = [];
+  private flushing = false;
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending.splice(0, 1000);
+        try {
+          const written = await this.db.transaction((tx) => this.append(tx, batch));
+          batch.forEach((item, i) => item.resolve(written[i]));
+        } catch (error) {
+          batch.forEach((item) => item.reject(error));
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async append(tx: Queryable, batch: { input: AccessEntryInput; at: string }[]): Promise<AccessEntry[]> {
+    const tenants = [...new Set(batch.map((b) => b.input.tenantId))].sort();
+    // The head rows are the tenants' append locks, as ledger_streams is a stream's; taken in a fixed order.
+    await tx.query('INSERT INTO access_log_heads (tenant_id, seq) SELECT unnest($1::text[]), 0 ON CONFLICT (tenant_id) DO NOTHING', [tenants]);
+    const heads = await tx.query<{ tenant_id: string; seq: string; hash: string | null }>(
+      'SELECT tenant_id, seq, hash FROM access_log_heads WHERE tenant_id = ANY($1::text[]) ORDER BY tenant_id FOR UPDATE', [tenants],
+    );
+    const head = new Map(heads.map((h) => [h.tenant_id, { seq: BigInt(h.seq), hash: h.hash }]));
+    const entries: AccessEntry[] = batch.map(({ input, at }) => {
+      const current = head.get(input.tenantId)!;
       const entry: Omit<AccessEntry, 'hash' | 'prevHash'> = {
         tenantId: input.tenantId,
-        seq: (BigInt(head.seq) + 1n).toString(),
+        seq: (current.seq + 1n).toString(),
         id: randomUUID(),
-        at: this.clock.now().toISOString(),
+        at,
         action: input.action,
         method: input.method,
         route: input.route,
@@ -119,18 +154,24 @@ export class AccessLog implements OnModuleInit {
         status: input.status,
         correlationId: input.correlationId ?? null,
       };
-      const hash = accessEntryHash(entry, head.hash);
-      await tx.query(
-        `INSERT INTO access_log (tenant_id, seq, id, at, action, method, route, actor, client_id, issuer, subject_id,
-           contact_key, subject_count, under_authorization, status, correlation_id, hash, prev_hash)
-         VALUES ($1, $2::bigint, $3::uuid, $4::timestamptz, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
-        [entry.tenantId, entry.seq, entry.id, entry.at, entry.action, entry.method, entry.route, entry.actor, entry.clientId,
-          entry.issuer, entry.subjectId, entry.contactKey, entry.subjectCount, entry.underAuthorization, entry.status,
-          entry.correlationId, hash, head.hash],
-      );
-      await tx.query('UPDATE access_log_heads SET seq = $2::bigint, hash = $3 WHERE tenant_id = $1', [entry.tenantId, entry.seq, hash]);
-      return { ...entry, hash, prevHash: head.hash };
+      const hash = accessEntryHash(entry, current.hash);
+      head.set(input.tenantId, { seq: current.seq + 1n, hash });
+      return { ...entry, hash, prevHash: current.hash };
     });
+    const column = <K extends keyof AccessEntry>(key: K) => entries.map((e) => e[key]);
+    await tx.query(
+      `INSERT INTO access_log (tenant_id, seq, id, at, action, method, route, actor, client_id, issuer, subject_id,
+         contact_key, subject_count, under_authorization, status, correlation_id, hash, prev_hash)
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::uuid[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[],
+         $9::text[], $10::text[], $11::text[], $12::text[], $13::integer[], $14::boolean[], $15::integer[], $16::text[], $17::text[], $18::text[])`,
+      [column('tenantId'), column('seq'), column('id'), column('at'), column('action'), column('method'), column('route'), column('actor'),
+        column('clientId'), column('issuer'), column('subjectId'), column('contactKey'), column('subjectCount'), column('underAuthorization'),
+        column('status'), column('correlationId'), column('hash'), column('prevHash')],
+    );
+    for (const [tenantId, h] of head) {
+      await tx.query('UPDATE access_log_heads SET seq = $2::bigint, hash = $3 WHERE tenant_id = $1', [tenantId, h.seq.toString(), h.hash]);
+    }
+    return entries;
   }
 
   /** Entries of one tenant, oldest first, optionally about one subject or contact key, after a sequence number. */
