@@ -14,6 +14,10 @@ import { migrate, PgDatabase, type Queryable } from '@app/platform/database';
 import { CHECKPOINTS_MIGRATION, type Projection, ProjectionRebuilder, type TableNames } from '@app/projections';
 import { alternate, type Benchmark, type BenchContext, type BenchResult, figure, type LatencyProfile, now, percentile, series } from './lib/harness';
 import { forDuration, pool, preferenceEvent, TENANT } from './lib/events';
+import { cpuProfile } from './lib/profile';
+import { profileByArea, summariseProfile } from './lib/server';
+import { sampleWaits, type WaitSample } from './lib/waits';
+import { join } from 'node:path';
 
 const WRITERS = 16;
 
@@ -144,19 +148,26 @@ export const eventStoreBenchmark: Benchmark = {
 
       // 1. One event per append, 16 writers on distinct streams.
       ctx.log('appends: 1 event per append, 16 writers');
+      // The last round of each is also watched: what the database's backends wait on, and (ours) a CPU profile of this process.
+      const appendWaits = new Map<string, WaitSample[]>();
+      const appendProfileDir = join(ctx.tmpDir, 'append-profile');
       const appendRuns = await alternate(ctx, 'append', ctx.rounds, contenders.map((c) => ({
         name: c.name,
         run: async (round: number) => {
           const latencies: number[] = [];
           const revisions = new Array<number>(WRITERS).fill(-1);
+          const watched = round === ctx.rounds - 1;
+          const sampler = watched ? await sampleWaits(main.url) : undefined;
           const started = now();
-          const count = await forDuration(WRITERS, sizes.appendMs, async (w, i) => {
+          const drive = () => forDuration(WRITERS, sizes.appendMs, async (w, i) => {
             const t = now();
             await c.append(`subject-${TENANT}-a${round}-${c.name}-${w}`, [preferenceEvent(`w${w}`, i, at)], revisions[w]);
             latencies.push(now() - t);
             revisions[w]++;
           });
+          const count = watched && c.name === 'ours' ? await cpuProfile(appendProfileDir, drive) : await drive();
           const seconds = (now() - started) / 1000;
+          if (sampler) appendWaits.set(c.name, await sampler.stop());
           return { perSecond: count / seconds, p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), max: Math.max(...latencies) };
         },
       })));
@@ -350,6 +361,11 @@ export const eventStoreBenchmark: Benchmark = {
             unit: 'events/s', higherIsBetter: true, ours: series('ours', [fullRebuild.perSecond]) })] : []),
         ],
         latencies: [{ label: 'Append latency, 1 event per append, 16 writers (median of rounds)', unit: 'ms', profiles: [allLatencies('ours'), allLatencies('emmett')] }],
+        profile: {
+          of: 'the benchmark process during our last append round (the store runs in it), and the database meanwhile',
+          top: summariseProfile(appendProfileDir), areas: profileByArea(appendProfileDir), waits: appendWaits.get('ours'),
+        },
+        extra: { emmettAppendWaits: appendWaits.get('emmett') },
         notes: [
           `Every rebuild of ours applied all ${ourTotal.toLocaleString('en-US')} events (checked after each round).`,
           ...(emmettApplied.some((n) => n < theirTotal)
