@@ -44,6 +44,7 @@ function scrub(ledger: Ledger, path: string): Promise<{ lines: number; seconds: 
       }
       let lines = 0;
       let denied = 0;
+    const roundPeaks: number[] = [];
       let tail = '';
       res.on('data', (chunk: Buffer) => {
         const text = tail + chunk.toString('utf8');
@@ -79,6 +80,7 @@ export const scrubBenchmark: Benchmark = {
     let idleRss = NaN;
     let peak = NaN;
     let denied = 0;
+    const roundPeaks: number[] = [];
     try {
       idleRss = ledger.rssMiB();
       for (let round = 0; round < sizes.rounds; round++) {
@@ -86,6 +88,7 @@ export const scrubBenchmark: Benchmark = {
         if (result.lines !== sizes.lines + 1) throw new Error(`the scrub answered ${result.lines} lines for ${sizes.lines} (+ header)`);
         rates.push(sizes.lines / result.seconds);
         denied = result.denied;
+        roundPeaks.push(ledger.peakRssMiB());
         ctx.log(`  scrub round ${round + 1}/${sizes.rounds}: ${Math.round(sizes.lines / result.seconds)} lines/s in ${result.seconds.toFixed(1)} s, peak RSS ${ledger.peakRssMiB().toFixed(0)} MiB`);
       }
       peak = ledger.peakRssMiB();
@@ -135,7 +138,7 @@ export const scrubBenchmark: Benchmark = {
       sizes: { subjects: sizes.subjects, lines: sizes.lines, rounds: sizes.rounds, deniedLinesPerScrub: denied },
       figures: [throughput, memory],
       profile,
-      extra: { snapshotMs: median(snapshotMs), evaluateMs: median(evaluateMs) },
+      extra: { snapshotMs: median(snapshotMs), evaluateMs: median(evaluateMs), idleRssMiB: idleRss, roundPeaksMiB: roundPeaks },
       notes: [],
     };
   },
