@@ -74,12 +74,20 @@ export async function issueToken(keys: KeySet, options: IssueTokenOptions, now: 
  * unknown `kid` re-reads the key file once (another process may have rotated) before it is refused.
  */
 export function embeddedKeyResolver(keys: KeySet): JWTVerifyGetKey {
+  // Importing an EC key costs more than verifying with it: import each public key once (keyed by kid and point).
+  const imported = new Map<string, ReturnType<typeof importJWK>>();
   return async (header) => {
     if (typeof header.kid !== 'string') throw new errors.JWKSNoMatchingKey();
     let jwk: JWK | undefined = keys.publicJwk(header.kid);
     if (!jwk && (await keys.reload())) jwk = keys.publicJwk(header.kid);
     if (!jwk) throw new errors.JWKSNoMatchingKey();
-    return importJWK(jwk, 'ES256');
+    const cacheKey = `${header.kid}:${jwk.x}:${jwk.y}`;
+    let key = imported.get(cacheKey);
+    if (!key) {
+      key = importJWK(jwk, 'ES256');
+      imported.set(cacheKey, key);
+    }
+    return key;
   };
 }
 
