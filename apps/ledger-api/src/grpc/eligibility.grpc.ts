@@ -2,7 +2,6 @@ import { create, type JsonObject } from '@bufbuild/protobuf';
 import type { sendUnaryData, ServerDuplexStream, ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { Injectable } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import type { EligibilityRequest, Remuneration } from '@app/domain';
 import { type Principal, TokenVerifier } from '@app/security';
 import { AccessLog } from '../audit/access-log/access-log';
 import { normaliseContact } from '../contacts/contact-value';
@@ -21,6 +20,7 @@ import {
 import { authenticate } from './grpc-auth';
 import { validated } from './grpc-request';
 import { toGrpcError } from './grpc-status';
+import { eligibilityRequest } from '../eligibility/scrub/scrub.controller';
 
 /** Answers per ScrubStream message: large enough to amortise framing, small enough to stream. */
 const RESULTS_PER_MESSAGE = 1000;
@@ -171,16 +171,6 @@ function results(batch: ScrubbedLine[]): ScrubStreamResponse {
   });
 }
 
-function eligibilityRequest(query: ScrubQuery): EligibilityRequest {
-  const paid: boolean | Remuneration | undefined = query.thirdPartyRemuneration === 'true' ? true
-    : query.thirdPartyRemuneration === 'false' ? false : query.thirdPartyRemuneration;
-  return {
-    channel: query.channel,
-    purpose: query.purpose,
-    communication: query.category ? { category: query.category, thirdPartyRemuneration: paid } : undefined,
-    usesPart2Data: query.usesPart2Data === 'true',
-  };
-}
 
 /** Writes with backpressure: a slow client holds the scrub back instead of filling memory. */
 function write(call: ServerDuplexStream<ScrubStreamRequest, ScrubStreamResponse>, message: ScrubStreamResponse): Promise<void> {

@@ -3,6 +3,7 @@ import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { createHash } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import { from, lastValueFrom, Observable } from 'rxjs';
+import { canonicalJson } from '@app/event-store';
 import type { Database } from '@app/platform/database';
 import { DATABASE } from '../ledger/tokens';
 import type { AuthenticatedRequest } from './auth';
@@ -26,17 +27,6 @@ export interface IdempotentRequest extends AuthenticatedRequest {
   idempotency?: { key: string; requestHash: string };
 }
 
-/** JSON with keys sorted at every level, so that equal bodies compare equal. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
 
 /**
  * Idempotency-Key on POST/PUT/DELETE: scoped to tenant and route template. A repeat with the same body answers the

@@ -107,7 +107,8 @@ export class ScrubController {
 
 async function* emptyLines(): AsyncGenerator<ScrubLine> {}
 
-function eligibilityRequest(query: ScrubQuery): EligibilityRequest {
+/** The scrub's question (query string) as the domain's eligibility request; HTTP and gRPC share it. */
+export function eligibilityRequest(query: ScrubQuery): EligibilityRequest {
   const remuneration: boolean | Remuneration | undefined = query.thirdPartyRemuneration === 'true' ? true
     : query.thirdPartyRemuneration === 'false' ? false : query.thirdPartyRemuneration;
   return {
