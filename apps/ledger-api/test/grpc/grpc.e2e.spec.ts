@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { create, fromBinary, type DescService } from '@bufbuild/protobuf';
 import { anyUnpack } from '@bufbuild/protobuf/wkt';
 import { credentials, makeGenericClientConstructor, Metadata, type ServiceError, status } from '@grpc/grpc-js';
@@ -49,6 +50,28 @@ function errorDetail(error: ServiceError) {
   const statusMessage = fromBinary(StatusSchema, bin as Buffer);
   return { code: statusMessage.code, detail: anyUnpack(statusMessage.details[0], ErrorDetailSchema) };
 }
+
+/** A gRPC answer as plain members (no `$typeName`); an absent optional member stays absent. */
+function plain(message: unknown): Record<string, any> {
+  return JSON.parse(JSON.stringify(message, (key, value: unknown) => (key === '$typeName' ? undefined : value)));
+}
+
+/** An HTTP answer with its null members absent, as gRPC answers them. */
+function withoutNulls(body: unknown): Record<string, any> {
+  return JSON.parse(JSON.stringify(body, (_key, value: unknown) => (value === null ? undefined : value)));
+}
+
+/** The problem+json body the ErrorDetail of a gRPC error stands for. */
+function asProblem(error: ServiceError): Record<string, unknown> {
+  const { detail } = errorDetail(error);
+  return {
+    type: `https://consent-ledger.dev/problems/${detail!.type}`, title: detail!.title, status: detail!.httpStatus, detail: detail!.detail,
+    ...(detail!.errors.length > 0 ? { errors: detail!.errors.map(({ field, message }) => ({ field, message })) } : {}),
+    ...detail!.extensions,
+  };
+}
+
+const contactKeyOf = (normalised: string) => createHash('sha256').update(normalised).digest('hex');
 
 describe('gRPC: EligibilityService and LedgerService answer as the HTTP API does', () => {
   let ledger: TestLedger;
@@ -178,5 +201,184 @@ describe('gRPC: EligibilityService and LedgerService answer as the HTTP API does
     const unknown = await call(commands, 'revokeAuthorization', { subjectId: 'p-404', authorizationId: 'nope', receivedVia: 'portal' }, bearer(token))
       .catch((e: ServiceError) => e);
     expect(unknown).toMatchObject({ code: status.NOT_FOUND });
+  });
+
+  /** A refused call: its status code, and the problem it carries equals the HTTP answer's body. */
+  const refusedAlike = async (method: string, request: Record<string, unknown>, http: { status: number; body: unknown }, metadata = bearer(token)) => {
+    const error = await call(commands, method, request, metadata).then(() => { throw new Error(`${method} was not refused`); }, (e: ServiceError) => e);
+    expect(asProblem(error)).toEqual(http.body);
+    expect(errorDetail(error).detail?.httpStatus).toBe(http.status);
+    return error.code;
+  };
+
+  it('copy-provided, ESIGN consent (give, withdraw) and invalidate answer as over HTTP', async () => {
+    // Twin subjects in the same state: one driven over gRPC, one over HTTP.
+    for (const subjectId of ['p-copy-g', 'p-copy-h']) {
+      await call(commands, 'grantAuthorization', { subjectId, authorization: grantBody() }, bearer(token));
+    }
+    const over = (subjectId: string) => `/v1/subjects/${subjectId}`;
+
+    // E2: an electronic copy without an ESIGN consent is 409 over HTTP, FAILED_PRECONDITION over gRPC, the same problem.
+    const noConsent = await ledger.request('POST', `${over('p-copy-h')}/authorizations/auth-1/copy-provided`, { token, body: { method: 'email' } });
+    expect(noConsent.status).toBe(409);
+    expect(await refusedAlike('recordCopyProvided', { subjectId: 'p-copy-h', authorizationId: 'auth-1', method: 'email' }, noConsent))
+      .toBe(status.FAILED_PRECONDITION);
+
+    const esign = { disclosureVersion: 'esign-2026-01', demonstratedAccess: true, givenAt: '2026-11-23T13:30:00Z' };
+    const given = plain(await call(commands, 'giveEsignConsent', { subjectId: 'p-copy-g', ...esign }, bearer(token)));
+    expect(given).toEqual({ esignConsent: 'given', disclosureVersion: 'esign-2026-01', position: expect.any(String) });
+    // The same consent again over HTTP appends nothing and answers the first position: the answers are equal, position included.
+    const givenAgain = await ledger.request('POST', `${over('p-copy-g')}/esign-consent`, { token, body: esign });
+    expect(givenAgain.status).toBe(200);
+    expect(given).toEqual(withoutNulls(givenAgain.body));
+    const givenHttp = await ledger.request('POST', `${over('p-copy-h')}/esign-consent`, { token, body: esign });
+    expect({ ...given, position: 'p' }).toEqual({ ...withoutNulls(givenHttp.body), position: 'p' });
+    // demonstratedAccess absent is the DTO's 400 on both edges.
+    const noAccess = await ledger.request('POST', `${over('p-copy-h')}/esign-consent`, { token, body: { disclosureVersion: 'esign-2026-01' } });
+    expect(noAccess.status).toBe(400);
+    expect(await refusedAlike('giveEsignConsent', { subjectId: 'p-copy-h', disclosureVersion: 'esign-2026-01' }, noAccess)).toBe(status.INVALID_ARGUMENT);
+
+    for (const method of ['email', 'paper']) {
+      const copy = plain(await call(commands, 'recordCopyProvided', { subjectId: 'p-copy-g', authorizationId: 'auth-1', method }, bearer(token)));
+      const http = await ledger.request('POST', `${over('p-copy-h')}/authorizations/auth-1/copy-provided`, { token, body: { method } });
+      expect(http.status).toBe(200);
+      expect({ ...copy, position: 'p' }).toEqual({ ...withoutNulls(http.body), position: 'p' });
+      expect(copy.esignConsent).toEqual(method === 'email' ? { disclosureVersion: 'esign-2026-01', givenAt: '2026-11-23T13:30:00Z' } : undefined);
+    }
+
+    const withdrawn = plain(await call(commands, 'withdrawEsignConsent', { subjectId: 'p-copy-g' }, bearer(token)));
+    const withdrawnHttp = await ledger.request('DELETE', `${over('p-copy-h')}/esign-consent`, { token });
+    expect(withdrawnHttp.status).toBe(200);
+    expect(withdrawn).toMatchObject({ esignConsent: 'withdrawn', disclosureVersion: 'esign-2026-01' });
+    expect({ ...withdrawn, position: 'p' }).toEqual({ ...withoutNulls(withdrawnHttp.body), position: 'p' });
+    // With no consent in force a withdrawal appends nothing: both edges answer `none` at the same (head) position.
+    const none = plain(await call(commands, 'withdrawEsignConsent', { subjectId: 'p-copy-g' }, bearer(token)));
+    const noneHttp = await ledger.request('DELETE', `${over('p-copy-g')}/esign-consent`, { token });
+    expect(none).toEqual({ esignConsent: 'none', position: expect.any(String) });
+    expect(none).toEqual(withoutNulls(noneHttp.body));
+
+    const invalidated = plain(await call(commands, 'invalidateAuthorization',
+      { subjectId: 'p-copy-g', authorizationId: 'auth-1', defect: 'known-false', discoveredAt: '2026-11-23T13:45:00Z' }, bearer(token)));
+    expect(invalidated).toMatchObject({ authorizationId: 'auth-1', status: 'invalidated', defect: 'known-false', effectiveAt: '2026-11-23T13:45:00Z' });
+    // A repeat answers the first invalidation (its position included), over HTTP as over gRPC.
+    const invalidatedAgain = await ledger.request('POST', `${over('p-copy-g')}/authorizations/auth-1/invalidate`,
+      { token, body: { defect: 'known-false', discoveredAt: '2026-11-23T13:45:00Z' } });
+    expect(invalidatedAgain.status).toBe(200);
+    expect(invalidated).toEqual(withoutNulls(invalidatedAgain.body));
+
+    const unknownDefect = await ledger.request('POST', `${over('p-copy-h')}/authorizations/auth-1/invalidate`, { token, body: { defect: 'smudged' } });
+    expect(unknownDefect.status).toBe(400);
+    expect(await refusedAlike('invalidateAuthorization', { subjectId: 'p-copy-h', authorizationId: 'auth-1', defect: 'smudged' }, unknownDefect))
+      .toBe(status.INVALID_ARGUMENT);
+    const unknownAuthorization = await ledger.request('POST', `${over('p-copy-h')}/authorizations/nope/copy-provided`, { token, body: { method: 'paper' } });
+    expect(unknownAuthorization.status).toBe(404);
+    expect(await refusedAlike('recordCopyProvided', { subjectId: 'p-copy-h', authorizationId: 'nope', method: 'paper' }, unknownAuthorization))
+      .toBe(status.NOT_FOUND);
+  });
+
+  it('inbound SMS and resolving a review item answer as over HTTP', async () => {
+    // Twin numbers: one texts over gRPC, the other over HTTP; the answers differ only in the number's key and the position.
+    const numbers = { grpc: '+15550001001', http: '+15550001002' };
+    for (const [text, action] of [['Stop', 'opt-out'], ['START', 'opt-in'], ['stop by at 3?', 'review'], ['see you', 'none']] as const) {
+      const sms = plain(await call(commands, 'recordInboundSms', { from: numbers.grpc, body: text, inReplyTo: { purpose: 'marketing' } }, bearer(token)));
+      const http = await ledger.request('POST', '/v1/inbound/sms', { token, body: { from: numbers.http, body: text, inReplyTo: { purpose: 'marketing' } } });
+      expect(http.status).toBe(200);
+      expect(sms).toMatchObject({ action, contactKey: contactKeyOf(numbers.grpc) });
+      expect(withoutNulls(http.body)).toMatchObject({ action, contactKey: contactKeyOf(numbers.http) });
+      const ignoring = { position: 'p', contactKey: 'k', reviewId: action === 'review' ? 'r' : undefined };
+      expect({ ...sms, ...ignoring }).toEqual({ ...withoutNulls(http.body), ...ignoring });
+      if (action !== 'review') continue;
+
+      const resolved = plain(await call(commands, 'resolveSmsReview', { reviewId: sms.reviewId, outcome: 'opt-out' }, bearer(token)));
+      expect(resolved).toMatchObject({ reviewId: sms.reviewId, contactKey: contactKeyOf(numbers.grpc), outcome: 'opt-out', scope: [expect.objectContaining({ purpose: 'marketing' })] });
+      const resolvedHttp = await ledger.request('POST', `/v1/review-queue/${http.body.reviewId}/resolve`, { token, body: { outcome: 'opt-out' } });
+      expect(resolvedHttp.status).toBe(200);
+      expect({ ...resolved, reviewId: 'r', contactKey: 'k', position: 'p' }).toEqual({ ...resolvedHttp.body, reviewId: 'r', contactKey: 'k', position: 'p' });
+      // A repeat appends nothing (so implies no new scope) and answers the first resolution's position, on either edge.
+      const repeat = plain(await call(commands, 'resolveSmsReview', { reviewId: sms.reviewId, outcome: 'opt-out' }, bearer(token)));
+      const repeatHttp = await ledger.request('POST', `/v1/review-queue/${sms.reviewId}/resolve`, { token, body: { outcome: 'opt-out' } });
+      expect(repeat).toEqual({ ...resolved, scope: [] });
+      expect(repeat).toEqual(withoutNulls(repeatHttp.body));
+      // Another outcome for a resolved item is 409 review-already-resolved: FAILED_PRECONDITION.
+      const conflict = await ledger.request('POST', `/v1/review-queue/${sms.reviewId}/resolve`, { token, body: { outcome: 'none' } });
+      expect(conflict.status).toBe(409);
+      expect(await refusedAlike('resolveSmsReview', { reviewId: sms.reviewId, outcome: 'none' }, conflict)).toBe(status.FAILED_PRECONDITION);
+    }
+
+    const badNumber = await ledger.request('POST', '/v1/inbound/sms', { token, body: { from: 'not a number', body: 'STOP' } });
+    expect(badNumber.status).toBe(400);
+    expect(await refusedAlike('recordInboundSms', { from: 'not a number', body: 'STOP' }, badNumber)).toBe(status.INVALID_ARGUMENT);
+    const badPurpose = await ledger.request('POST', '/v1/inbound/sms', { token, body: { from: numbers.grpc, body: 'STOP', inReplyTo: { purpose: 'gossip' } } });
+    expect(badPurpose.status).toBe(400);
+    expect(await refusedAlike('recordInboundSms', { from: numbers.grpc, body: 'STOP', inReplyTo: { purpose: 'gossip' } }, badPurpose)).toBe(status.INVALID_ARGUMENT);
+    const unknownReview = await ledger.request('POST', '/v1/review-queue/00000000-0000-4000-8000-000000000000/resolve', { token, body: { outcome: 'none' } });
+    expect(unknownReview.status).toBe(404);
+    expect(await refusedAlike('resolveSmsReview', { reviewId: '00000000-0000-4000-8000-000000000000', outcome: 'none' }, unknownReview)).toBe(status.NOT_FOUND);
+  });
+
+  it('tenant settings (get, set) answer as over HTTP, under scope admin', async () => {
+    // Another tenant, so that its settings leave the other tests alone.
+    const admin = await ledger.token('globex', ['admin']);
+    const read = async () => {
+      const grpc = plain(await call(commands, 'getTenantSettings', {}, bearer(admin)));
+      const http = await ledger.request('GET', '/v1/tenant/settings', { token: admin });
+      expect(http.status).toBe(200);
+      expect(grpc).toEqual(http.body);
+      return grpc;
+    };
+    expect((await read()).settings).toEqual({ timeZone: 'UTC', fundraisingStatementInNotice: false, retentionYears: 6 });
+
+    const settings = { timeZone: 'America/New_York', fundraisingStatementInNotice: true, retentionYears: 7 };
+    const set = plain(await call(commands, 'setTenantSettings', settings, bearer(admin)));
+    expect(set.settings).toEqual(settings);
+    expect(await read()).toEqual(set);
+    const setHttp = await ledger.request('PUT', '/v1/tenant/settings', { token: admin, body: settings });
+    expect(setHttp.status).toBe(200);
+    expect({ ...set, position: 'p' }).toEqual({ ...setHttp.body, position: 'p' });
+    // PUT replaces everything: an absent member takes its default, over gRPC as over HTTP.
+    const partial = plain(await call(commands, 'setTenantSettings', { timeZone: 'Europe/Paris' }, bearer(admin)));
+    expect(partial.settings).toEqual({ timeZone: 'Europe/Paris', fundraisingStatementInNotice: false, retentionYears: 6 });
+    expect(await read()).toEqual(partial);
+
+    const tooShort = await ledger.request('PUT', '/v1/tenant/settings', { token: admin, body: { retentionYears: 3 } });
+    expect(tooShort.status).toBe(400);
+    expect(await refusedAlike('setTenantSettings', { retentionYears: 3 }, tooShort, bearer(admin))).toBe(status.INVALID_ARGUMENT);
+    const writer = await ledger.token('globex', ['consent:write']);
+    const forbidden = await ledger.request('GET', '/v1/tenant/settings', { token: writer });
+    expect(forbidden.status).toBe(403);
+    // The same problem, but for the wording of its detail (a gRPC method, not a route).
+    expect(await refusedAlike('getTenantSettings', {}, { status: 403, body: { ...forbidden.body, detail: 'This method needs the scope admin.' } }, bearer(writer)))
+      .toBe(status.PERMISSION_DENIED);
+  });
+
+  it('erasure answers as over HTTP: refused within the retention hold, crypto-shredding outside it, under scope admin', async () => {
+    const admin = await ledger.token('acme', ['admin']);
+    // An authorization in effect holds the subject's records (H11): 409 retention-hold, FAILED_PRECONDITION over gRPC.
+    await call(commands, 'grantAuthorization', { subjectId: 'p-held', authorization: grantBody() }, bearer(token));
+    const held = await ledger.request('DELETE', '/v1/subjects/p-held', { token: admin });
+    expect(held.status).toBe(409);
+    expect(held.body).toMatchObject({ type: 'https://consent-ledger.dev/problems/retention-hold' });
+    expect(await refusedAlike('eraseSubject', { subjectId: 'p-held' }, held, bearer(admin))).toBe(status.FAILED_PRECONDITION);
+    // Scope admin on both edges: consent:write alone is 403, PERMISSION_DENIED.
+    const writer = await ledger.token('acme', ['consent:write']);
+    const forbidden = await ledger.request('DELETE', '/v1/subjects/p-held', { token: writer });
+    expect(forbidden.status).toBe(403);
+    expect(await refusedAlike('eraseSubject', { subjectId: 'p-held' }, { status: 403, body: { ...forbidden.body, detail: 'This method needs the scope admin.' } }, bearer(writer)))
+      .toBe(status.PERMISSION_DENIED);
+
+    // No authorization: nothing holds the erasure.
+    const linked = await call<{ contactKey: string }>(commands, 'linkContact', { subjectId: 'p-gone', type: 'email', value: 'gone.grpc@example.com' }, bearer(token));
+    const erased = plain(await call(commands, 'eraseSubject', { subjectId: 'p-gone' }, bearer(admin)));
+    expect(erased).toEqual({
+      subjectId: 'p-gone', erased: true, erasedAt: expect.any(String), contactKeysErased: [linked.contactKey], documentsDeleted: 0, position: expect.any(String),
+    });
+    // A repeat over HTTP answers the same erasure (its position included).
+    const again = await ledger.request('DELETE', '/v1/subjects/p-gone', { token: admin });
+    expect(again.status).toBe(200);
+    expect(erased).toEqual(again.body);
+
+    const unknown = await ledger.request('DELETE', '/v1/subjects/p-never', { token: admin });
+    expect(unknown.status).toBe(404);
+    expect(await refusedAlike('eraseSubject', { subjectId: 'p-never' }, unknown, bearer(admin))).toBe(status.NOT_FOUND);
   });
 });
