@@ -100,6 +100,8 @@ interface TrustedIssuer { config: ExternalIssuer; algorithms: string[]; jwks: JW
  */
 export class TokenVerifier {
   private readonly embedded: JWTVerifyGetKey;
+  /** Tokens already verified: a client sends the same bearer token with every request until it expires. */
+  private readonly verified = new Map<string, { principal: Principal; validUntilMs: number }>();
   private readonly issuers = new Map<string, TrustedIssuer>();
   private clockTolerance: number;
 
@@ -132,7 +134,25 @@ export class TokenVerifier {
     return [EMBEDDED_ISSUER, ...this.issuers.keys()];
   }
 
+  /**
+   * The token's principal. A token verified before is answered from memory until the earlier of its `exp` and
+   * VERIFIED_TOKEN_MAX_AGE_MS after it was verified (so a key withdrawn from the key set stops working within that
+   * bound); the signature check is the dominant per-request cost of a single eligibility check otherwise.
+   */
   async verify(token: string): Promise<Principal> {
+    const nowMs = Date.now();
+    const cached = this.verified.get(token);
+    if (cached && nowMs < cached.validUntilMs) return cached.principal;
+    if (cached) this.verified.delete(token);
+    const { principal, expMs, nbfMs } = await this.verifyToken(token);
+    if (nbfMs <= nowMs) {
+      if (this.verified.size >= VERIFIED_TOKENS_KEPT) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(token, { principal, validUntilMs: Math.min(expMs, nowMs + VERIFIED_TOKEN_MAX_AGE_MS) });
+    }
+    return principal;
+  }
+
+  private async verifyToken(token: string): Promise<{ principal: Principal; expMs: number; nbfMs: number }> {
     let issuer: string | undefined;
     let alg: string | undefined;
     try {
@@ -153,7 +173,7 @@ export class TokenVerifier {
           requiredClaims: ['exp'],
           clockTolerance: this.clockTolerance,
         });
-        return principalOf(payload);
+        return verified(payload);
       }
       const trusted = issuer === undefined ? undefined : this.issuers.get(issuer);
       if (!trusted) throw new InvalidTokenError('unknown issuer');
@@ -164,7 +184,7 @@ export class TokenVerifier {
         requiredClaims: ['exp'],
         clockTolerance: this.clockTolerance,
       });
-      return principalOf(payload);
+      return verified(payload);
     } catch (error) {
       if (error instanceof InvalidTokenError) throw error;
       if (error instanceof errors.JOSEError) throw new InvalidTokenError(error.code);
@@ -173,6 +193,15 @@ export class TokenVerifier {
       throw error;
     }
   }
+}
+
+/** How many verified tokens are kept, and for how long at most. */
+const VERIFIED_TOKENS_KEPT = 10_000;
+const VERIFIED_TOKEN_MAX_AGE_MS = 60_000;
+
+function verified(payload: JWTPayload): { principal: Principal; expMs: number; nbfMs: number } {
+  // `exp` is required by every verification above; `nbf` is optional.
+  return { principal: Object.freeze(principalOf(payload)), expMs: (payload.exp ?? 0) * 1000, nbfMs: (payload.nbf ?? 0) * 1000 };
 }
 
 function principalOf(payload: JWTPayload): Principal {

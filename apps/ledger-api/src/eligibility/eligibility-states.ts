@@ -23,11 +23,21 @@ export { type EligibilitySnapshot };
 export class EligibilityStates {
   constructor(private readonly readModel: EligibilityReadModel, private readonly streams: LedgerStreams) {}
 
+  /**
+   * A batch's states (a scrub's). `position` is what they reflect: the projection's checkpoint read with them, or the
+   * head of the log read before the fold.
+   */
   load(path: 'read-model' | 'streams', tenantId: string, subjectIds: string[], contactKeys: string[]): Promise<EligibilitySnapshot> {
     return path === 'read-model' ? this.readModel.snapshot(tenantId, subjectIds, contactKeys) : this.fold(tenantId, subjectIds, contactKeys);
   }
 
+  /** One question's states (a single check's): on the live path, one round trip shared with the checks running meanwhile. */
+  loadOne(path: 'read-model' | 'streams', tenantId: string, subjectIds: string[], contactKeys: string[]): Promise<EligibilitySnapshot> {
+    return path === 'read-model' ? this.readModel.lookup(tenantId, subjectIds, contactKeys) : this.fold(tenantId, subjectIds, contactKeys);
+  }
+
   private async fold(tenantId: string, subjectIds: string[], contactKeys: string[]): Promise<EligibilitySnapshot> {
+    const position = await this.streams.store.headPosition();
     const subjects = new Map<string, SubjectState>();
     const contacts = new Map<string, ContactState>();
     for (const id of new Set(subjectIds)) {
@@ -40,6 +50,6 @@ export class EligibilityStates {
       if (state.exists) contacts.set(key, state);
     }
     const tenant: TenantState = (await this.streams.load(tenantDecider, tenantStreamId(tenantId))).state;
-    return { subjects, contacts, tenant: tenant.exists ? tenant : undefined };
+    return { subjects, contacts, tenant: tenant.exists ? tenant : undefined, position };
   }
 }

@@ -1,11 +1,21 @@
-import { Client, Pool, type PoolConfig, type QueryResult } from 'pg';
+import { createHash } from 'node:crypto';
+import { Client, Pool, type PoolConfig, type QueryConfig, type QueryResult } from 'pg';
 import { Database, DatabaseClosedError, Queryable, Unlisten } from './database';
 
 export interface PgDatabaseOptions {
   /** Pool size; default 10. */
   max?: number;
   applicationName?: string;
+  /**
+   * Parameterised statements are prepared once per connection (named after a hash of their text) and then only
+   * bound and executed: PostgreSQL skips parsing and, once it settles on a generic plan, planning. On by default;
+   * turn off behind a pooler in transaction mode (PgBouncer before 1.21), which cannot keep prepared statements.
+   */
+  preparedStatements?: boolean;
 }
+
+/** Distinct statement texts named; past this, statements run unnamed (generated SQL must not grow it forever). */
+const MAX_NAMED_STATEMENTS = 2_000;
 
 /** `Database` over a `pg.Pool` on a real PostgreSQL server. */
 export class PgDatabase implements Database {
@@ -14,6 +24,8 @@ export class PgDatabase implements Database {
   private closed = false;
   private listener?: Promise<Client>;
   private readonly listeners = new Map<string, Set<(payload: string) => void>>();
+  private readonly names = new Map<string, string>();
+  private readonly prepare: boolean;
 
   constructor(private readonly connectionString: string, options: PgDatabaseOptions = {}) {
     const config: PoolConfig = {
@@ -21,6 +33,7 @@ export class PgDatabase implements Database {
       max: options.max ?? 10,
       application_name: options.applicationName ?? 'consent-ledger',
     };
+    this.prepare = options.preparedStatements ?? true;
     this.pool = new Pool(config);
     // An idle client losing its connection must not crash the process; the pool replaces it.
     this.pool.on('error', () => undefined);
@@ -28,7 +41,7 @@ export class PgDatabase implements Database {
 
   async query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]> {
     if (this.closed) throw new DatabaseClosedError(this.kind);
-    return rowsOf<T>(await this.pool.query(sql, params as unknown[] | undefined));
+    return rowsOf<T>(await this.pool.query(this.statement(sql, params)));
   }
 
   async transaction<R>(fn: (tx: Queryable) => Promise<R>): Promise<R> {
@@ -44,7 +57,7 @@ export class PgDatabase implements Database {
       await control('BEGIN');
       const tx: Queryable = {
         query: async <T>(sql: string, params?: readonly unknown[]) =>
-          rowsOf<T>(await client.query(sql, params as unknown[] | undefined)),
+          rowsOf<T>(await client.query(this.statement(sql, params))),
       };
       let result: R;
       try {
@@ -85,6 +98,18 @@ export class PgDatabase implements Database {
     this.listener = undefined;
     if (listener) await listener.then((c) => c.end()).catch(() => undefined);
     await this.pool.end();
+  }
+
+  /** The statement as sent: named (prepared once per connection) when it has parameters, as pg caches by name. */
+  private statement(text: string, params?: readonly unknown[]): QueryConfig {
+    const values = params as unknown[] | undefined;
+    if (!this.prepare || values === undefined || values.length === 0) return { text, values };
+    let name = this.names.get(text);
+    if (name === undefined && this.names.size < MAX_NAMED_STATEMENTS) {
+      name = `ledger_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+      this.names.set(text, name);
+    }
+    return { name, text, values };
   }
 
   /** One dedicated connection carries every LISTEN, so notifications never occupy a pool slot. */

@@ -60,8 +60,7 @@ export class EligibilityCheckHandler implements IQueryHandler<EligibilityCheckQu
     const audit = isAuditQuestion(request, this.streams.now().getTime());
     const source = audit ? 'streams' : ELIGIBILITY_PROJECTION;
     const instant = await this.read.prepare(request, source);
-    const position = (await this.read.position(source)).toString();
-    const snapshot = await this.states.load(audit ? 'streams' : 'read-model', tenantId,
+    const snapshot = await this.states.loadOne(audit ? 'streams' : 'read-model', tenantId,
       request.subjectId ? [request.subjectId] : [], contact ? [contact.contactKey] : []);
     const decision = decide(snapshot, request.subjectId, contact?.contactKey, {
       channel: request.channel,
@@ -70,6 +69,6 @@ export class EligibilityCheckHandler implements IQueryHandler<EligibilityCheckQu
       usesPart2Data: request.usesPart2Data ?? false,
       contactKey: contact?.contactKey,
     }, instant.asOf, instant.knownAt);
-    return { ...decision, position, evaluatedAt: instant.now };
+    return { ...decision, position: snapshot.position.toString(), evaluatedAt: instant.now };
   }
 }
