@@ -3,12 +3,25 @@
  * they are always compared as parsed milliseconds, never as strings (offsets differ).
  */
 
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
+
+/**
+ * Instants parsed lately: `evaluate` compares the same few instants (asOf, knownAt, each record's times) many times
+ * per decision, and a scrub makes millions of decisions. Bounded; emptied when full.
+ */
+const parsed = new Map<string, number>();
+const PARSED_KEPT = 8_192;
+
 /** Milliseconds since the epoch, or NaN when the string is not an instant with a zone. */
 export function instantMs(value: unknown): number {
   if (typeof value !== 'string') return NaN;
+  const known = parsed.get(value);
+  if (known !== undefined) return known;
   // An instant must carry its zone (`Z` or `±hh:mm`); a bare local time is ambiguous.
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i.test(value)) return NaN;
-  return Date.parse(value);
+  const ms = INSTANT.test(value) ? Date.parse(value) : NaN;
+  if (parsed.size >= PARSED_KEPT) parsed.clear();
+  parsed.set(value, ms);
+  return ms;
 }
 
 export function isInstant(value: unknown): value is string {

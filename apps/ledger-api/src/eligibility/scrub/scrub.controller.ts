@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagg
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { stringify } from 'csv-stringify';
+import { stringify } from 'csv-stringify/sync';
 import type { EligibilityRequest, Remuneration } from '@app/domain';
 import type { Principal } from '@app/security';
 import { AccessLogged, type AccessLoggedRequest, noteAccess } from '../../audit/access-log/access-logged';
@@ -91,12 +91,12 @@ export class ScrubController {
         position, asOf: instant.asOf, knownAt: instant.knownAt, evaluatedAt: instant.now,
       });
     };
-    const decided = this.scrubs.scrub(first.done ? emptyLines() : rest, question, summary);
+    const decided = this.scrubs.scrubBatches(first.done ? emptyLines() : rest, question, summary);
     const wantsTrailer = /\btrailers\b/i.test(String(request.headers.te ?? ''));
     if (wantsTrailer) reply.trailer('x-scrub-summary', (_reply, _payload, done) => done(null, JSON.stringify(summary)));
     reply.status(200).header('content-type', `${outputType}; charset=utf-8`).header('cache-control', 'no-store');
     if (wantsReceipt) reply.header('preference-applied', 'receipt');
-    const output = outputType === CSV ? toCsv(decided, () => header, inputType === CSV, finish) : Readable.from(toNdjson(decided, () => header, summary, finish));
+    const output = Readable.from(outputType === CSV ? toCsv(decided, () => header, inputType === CSV, finish) : toNdjson(decided, () => header, summary, finish));
     const finished = new Promise<void>((resolve) => reply.raw.once('close', () => resolve()));
     reply.send(output);
     // The access log records the scrub once the list has been answered, with how many lines it disclosed.
@@ -125,33 +125,34 @@ function fieldsOf(line: ScrubLine, header: string[]): string[] {
   return header.map((name) => (object[name] === undefined || object[name] === null ? '' : String(object[name])));
 }
 
-function toCsv(decided: AsyncIterable<ScrubbedLine>, header: () => string[], csvInput: boolean, finish: () => Promise<void>): Readable {
-  const csv = stringify();
+/** The answer as CSV, one chunk per batch (encoded by csv-stringify at once, not a stream step per line). */
+async function* toCsv(decided: AsyncIterable<ScrubbedLine[]>, header: () => string[], csvInput: boolean, finish: () => Promise<void>): AsyncGenerator<string> {
   let wroteHeader = false;
-  const rows = Readable.from((async function* () {
-    for await (const out of decided) {
-      if (!wroteHeader) {
-        wroteHeader = true;
-        yield [...header(), 'decision', 'reasons'];
-      }
-      yield [...fieldsOf(out.line, csvInput ? header() : [...ID_COLUMNS]).slice(0, header().length), out.decision, out.reasons.join('|')];
+  for await (const batch of decided) {
+    const rows = batch.map((out) => [...fieldsOf(out.line, csvInput ? header() : [...ID_COLUMNS]).slice(0, header().length), out.decision, out.reasons.join('|')]);
+    if (!wroteHeader) {
+      wroteHeader = true;
+      rows.unshift([...header(), 'decision', 'reasons']);
     }
-    if (!wroteHeader) yield [...header(), 'decision', 'reasons'];
-    await finish();
-  })());
-  rows.on('error', (error) => csv.destroy(error));
-  return rows.pipe(csv);
+    yield stringify(rows);
+  }
+  if (!wroteHeader) yield stringify([[...header(), 'decision', 'reasons']]);
+  await finish();
 }
 
-async function* toNdjson(decided: AsyncIterable<ScrubbedLine>, header: () => string[], summary: ScrubSummary, finish: () => Promise<void>): AsyncGenerator<string> {
+async function* toNdjson(decided: AsyncIterable<ScrubbedLine[]>, header: () => string[], summary: ScrubSummary, finish: () => Promise<void>): AsyncGenerator<string> {
   let lineNumber = 0;
-  for await (const out of decided) {
-    lineNumber++;
-    const echo = Array.isArray(out.line.echo)
-      ? Object.fromEntries(header().map((name, i) => [name, (out.line.echo as string[])[i]]))
-      : out.line.echo ?? {};
-    const extra = out.decision === 'ERROR' ? { line: lineNumber } : {};
-    yield `${JSON.stringify({ ...echo, decision: out.decision, reasons: out.reasons, ...extra })}\n`;
+  for await (const batch of decided) {
+    let chunk = '';
+    for (const out of batch) {
+      lineNumber++;
+      const echo = Array.isArray(out.line.echo)
+        ? Object.fromEntries(header().map((name, i) => [name, (out.line.echo as string[])[i]]))
+        : out.line.echo ?? {};
+      const extra = out.decision === 'ERROR' ? { line: lineNumber } : {};
+      chunk += `${JSON.stringify({ ...echo, decision: out.decision, reasons: out.reasons, ...extra })}\n`;
+    }
+    yield chunk;
   }
   await finish();
   yield `${JSON.stringify({ summary })}\n`;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { contactKeyOf, type EligibilityRequest, normaliseEmail, normalisePhone } from '@app/domain';
 import { decide } from '../check/check.handler';
-import { EligibilityStates } from '../eligibility-states';
+import { type EligibilitySnapshot, EligibilityStates } from '../eligibility-states';
 import type { ScrubLine } from './scrub-lines';
 
 export interface ScrubbedLine { line: ScrubLine; decision: 'ALLOW' | 'DENY' | 'ERROR'; reasons: string[] }
@@ -18,29 +18,45 @@ export interface ScrubQuestion {
 
 const BATCH = 1000;
 
+type Prepared = { line: ScrubLine; malformed?: boolean; contactKey?: string };
+
+/** A batch whose states are being read: the lines, and the snapshot on its way. */
+interface Loading { prepared: Prepared[]; snapshot: Promise<EligibilitySnapshot> }
+
 /**
  * Decides every line of a list, in input order, a batch at a time: each batch is one read-model round trip and then
- * the pure `evaluate` per line. Memory holds one batch, whatever the list length.
+ * the pure `evaluate` per line. The next batch's round trip is under way while this one is decided and written, so
+ * the database and the evaluation overlap. Memory holds at most three batches, whatever the list length.
  */
 @Injectable()
 export class ScrubService {
   constructor(private readonly states: EligibilityStates) {}
 
   async *scrub(lines: AsyncIterable<ScrubLine>, question: ScrubQuestion, summary: ScrubSummary): AsyncGenerator<ScrubbedLine> {
-    let batch: ScrubLine[] = [];
-    for await (const line of lines) {
-      batch.push(line);
-      if (batch.length >= BATCH) {
-        yield* this.decideBatch(batch, question, summary);
-        batch = [];
-      }
-    }
-    if (batch.length > 0) yield* this.decideBatch(batch, question, summary);
+    for await (const batch of this.scrubBatches(lines, question, summary)) yield* batch;
   }
 
-  private async *decideBatch(batch: ScrubLine[], question: ScrubQuestion, summary: ScrubSummary): AsyncGenerator<ScrubbedLine> {
+  /** The same decisions, a batch (array) at a time: what a writer that encodes a batch at once wants. */
+  async *scrubBatches(lines: AsyncIterable<ScrubLine>, question: ScrubQuestion, summary: ScrubSummary): AsyncGenerator<ScrubbedLine[]> {
+    let batch: ScrubLine[] = [];
+    let loading: Loading | undefined;
+    for await (const line of lines) {
+      batch.push(line);
+      if (batch.length < BATCH) continue;
+      const next = this.load(batch, question);
+      batch = [];
+      if (loading) yield this.decideBatch(loading.prepared, await loading.snapshot, question, summary);
+      loading = next;
+    }
+    const last = batch.length > 0 ? this.load(batch, question) : undefined;
+    if (loading) yield this.decideBatch(loading.prepared, await loading.snapshot, question, summary);
+    if (last) yield this.decideBatch(last.prepared, await last.snapshot, question, summary);
+  }
+
+  /** Normalises the batch's identifiers and starts reading its states. */
+  private load(batch: ScrubLine[], question: ScrubQuestion): Loading {
     const channel = question.request.channel;
-    const prepared = batch.map((line) => {
+    const prepared = batch.map((line): Prepared => {
       if (line.malformed) return { line };
       const email = line.email === undefined ? undefined : normaliseEmail(line.email);
       const phone = line.phone === undefined ? undefined : normalisePhone(line.phone);
@@ -49,27 +65,30 @@ export class ScrubService {
       return { line, contactKey: value ? contactKeyOf(value) : undefined };
     });
     const subjectIds = [...new Set(prepared.flatMap((p) => (p.line.subjectId && !p.line.malformed ? [p.line.subjectId] : [])))];
-    const contactKeys = [...new Set(prepared.flatMap((p) => ('contactKey' in p && p.contactKey ? [p.contactKey] : [])))];
-    const snapshot = await this.states.load(question.path, question.tenantId, subjectIds, contactKeys);
-    for (const item of prepared) {
+    const contactKeys = [...new Set(prepared.flatMap((p) => (p.contactKey ? [p.contactKey] : [])))];
+    const snapshot = this.states.load(question.path, question.tenantId, subjectIds, contactKeys);
+    // Observed now: a failure while an earlier batch is being written (or after the client went away) is not an
+    // unhandled rejection; it is awaited, and thrown, when its turn comes.
+    snapshot.catch(() => undefined);
+    return { prepared, snapshot };
+  }
+
+  private decideBatch(prepared: Prepared[], snapshot: EligibilitySnapshot, question: ScrubQuestion, summary: ScrubSummary): ScrubbedLine[] {
+    return prepared.map((item) => {
       summary.total++;
       let out: ScrubbedLine;
-      if (item.line.malformed || ('malformed' in item && item.malformed)) {
-        out = { line: item.line, decision: 'ERROR', reasons: ['MALFORMED_LINE'] };
-        summary.errors++;
-      } else if (!item.line.subjectId && !('contactKey' in item && item.contactKey)) {
-        // Only an address the channel does not reach: nothing to decide on for this channel.
+      if (item.line.malformed || item.malformed || (!item.line.subjectId && !item.contactKey)) {
+        // Unreadable, or only an address the channel does not reach: nothing to decide on for this channel.
         out = { line: item.line, decision: 'ERROR', reasons: ['MALFORMED_LINE'] };
         summary.errors++;
       } else {
-        const contactKey = 'contactKey' in item ? item.contactKey : undefined;
-        const decision = decide(snapshot, item.line.subjectId, contactKey, { ...question.request, contactKey }, question.asOf, question.knownAt);
+        const decision = decide(snapshot, item.line.subjectId, item.contactKey, { ...question.request, contactKey: item.contactKey }, question.asOf, question.knownAt);
         out = { line: item.line, decision: decision.decision, reasons: decision.reasons.map((r) => r.code) };
         if (decision.decision === 'ALLOW') summary.allowed++;
         else summary.denied++;
       }
       for (const reason of out.reasons) summary.byReason[reason] = (summary.byReason[reason] ?? 0) + 1;
-      yield out;
-    }
+      return out;
+    });
   }
 }
