@@ -78,5 +78,23 @@ export function describePostgresSchemaChecks(name: string, open: () => Promise<{
       expect(eventHash(first, null)).toBe(first.hash);
       expect(eventHash(second, first.hash)).toBe(second.hash);
     });
+
+    it('reads the log in numeric position order when positions gain a digit', async () => {
+      // Transaction ids 9 and 10 give positions 9,437,184 and 10,485,760: as text, the second sorts first. Rows are
+      // written directly (old transaction ids, so every reader sees them), the higher position first.
+      const insert = (xid: number, stream: string) => db.query(
+        `INSERT INTO ledger_events (position, transaction_id, id, stream_id, revision, tenant_id, type, data, metadata, hash, prev_hash)
+         VALUES ($1::bigint, $2::text::xid8, $3::uuid, $4, 0, 't', 'digit', '{}'::jsonb, $5::jsonb, 'h', NULL)`,
+        [(BigInt(xid) << BigInt(POSITION_INDEX_BITS)).toString(), String(xid), randomUUID(), stream,
+          JSON.stringify({ tenantId: 't', effectiveAt: '2026-01-01T00:00:00Z', recordedAt: '2026-01-01T00:00:00Z', schemaVersion: 1 })]);
+      const [nine, ten] = [`digit-9-${randomUUID()}`, `digit-10-${randomUUID()}`];
+      await insert(10, ten);
+      await insert(9, nine);
+      const read = await store.readAll({ fromPosition: 0n, maxCount: 2 });
+      expect(read.map((e) => e.streamId)).toEqual([nine, ten]);
+      expect(read.map((e) => e.position)).toEqual([9n << BigInt(POSITION_INDEX_BITS), 10n << BigInt(POSITION_INDEX_BITS)]);
+      const after = await store.readAll({ fromPosition: read[0].position, maxCount: 1 });
+      expect(after.map((e) => e.streamId)).toEqual([ten]);
+    });
   });
 }

@@ -17,6 +17,11 @@ export interface ScrubQuestion {
 }
 
 const BATCH = 1000;
+/**
+ * Batches whose states are being read while the oldest is decided and written. One keeps the database and the
+ * evaluation busy at once; two measured no faster on the 2-core bench machine (bench/scrub), where PostgreSQL is the bound.
+ */
+const READ_AHEAD = 1;
 
 type Prepared = { line: ScrubLine; malformed?: boolean; contactKey?: string };
 
@@ -25,8 +30,8 @@ interface Loading { prepared: Prepared[]; snapshot: Promise<EligibilitySnapshot>
 
 /**
  * Decides every line of a list, in input order, a batch at a time: each batch is one read-model round trip and then
- * the pure `evaluate` per line. The next batch's round trip is under way while this one is decided and written, so
- * the database and the evaluation overlap. Memory holds at most three batches, whatever the list length.
+ * the pure `evaluate` per line. The next batches' round trips (READ_AHEAD) are under way while this one is decided and
+ * written, so the database and the evaluation overlap. Memory holds READ_AHEAD + 2 batches, whatever the list length.
  */
 @Injectable()
 export class ScrubService {
@@ -39,18 +44,19 @@ export class ScrubService {
   /** The same decisions, a batch (array) at a time: what a writer that encodes a batch at once wants. */
   async *scrubBatches(lines: AsyncIterable<ScrubLine>, question: ScrubQuestion, summary: ScrubSummary): AsyncGenerator<ScrubbedLine[]> {
     let batch: ScrubLine[] = [];
-    let loading: Loading | undefined;
+    const loading: Loading[] = [];
     for await (const line of lines) {
       batch.push(line);
       if (batch.length < BATCH) continue;
-      const next = this.load(batch, question);
+      loading.push(this.load(batch, question));
       batch = [];
-      if (loading) yield this.decideBatch(loading.prepared, await loading.snapshot, question, summary);
-      loading = next;
+      if (loading.length > READ_AHEAD) {
+        const done = loading.shift()!;
+        yield this.decideBatch(done.prepared, await done.snapshot, question, summary);
+      }
     }
-    const last = batch.length > 0 ? this.load(batch, question) : undefined;
-    if (loading) yield this.decideBatch(loading.prepared, await loading.snapshot, question, summary);
-    if (last) yield this.decideBatch(last.prepared, await last.snapshot, question, summary);
+    if (batch.length > 0) loading.push(this.load(batch, question));
+    for (const done of loading) yield this.decideBatch(done.prepared, await done.snapshot, question, summary);
   }
 
   /** Normalises the batch's identifiers and starts reading its states. */
