@@ -1,5 +1,5 @@
 import { CHANNELS, contactKeyOf, type Decision, PURPOSES } from '@app/domain';
-import { Projector } from '@app/projections';
+import { EligibilityReadModel, Projector } from '@app/projections';
 import { decide } from '../../src/eligibility/check/check.handler';
 import { EligibilityStates } from '../../src/eligibility/eligibility-states';
 import { LedgerStreams } from '../../src/ledger/ledger-streams';
@@ -87,6 +87,42 @@ describe('read model and stream fold agree', () => {
           expect(lines[i]).toBe(`${subjectId},${expected.decision},${expected.reasons.map((r) => r.code).join('|')}`);
         }
       }
+    }
+  });
+
+  it('concurrent single checks, which share read-model statements, each answer as the stream fold does', async () => {
+    const states = ledger.app.get(EligibilityStates);
+    const readModel = ledger.app.get(EligibilityReadModel);
+    const statements = jest.spyOn(readModel, 'snapshot');
+    try {
+      for (const [purpose, channel] of [['marketing', 'email'], ['fundraising', 'sms'], ['treatment', 'voice']] as const) {
+        const questions = [
+          ...history.subjects.map((subjectId) => ({ subjectId })),
+          ...history.emails.slice(0, 50).map((value) => ({ contact: { type: 'email', value } })),
+        ];
+        statements.mockClear();
+        const answers = await Promise.all(questions.map((q) => ledger.app.inject({
+          method: 'POST', url: '/v1/eligibility/check', payload: { ...q, purpose, channel },
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        })));
+        // Asked all at once, the checks shared statements (fewer statements than checks) ...
+        expect(statements.mock.calls.length).toBeLessThan(questions.length);
+        const now = ledger.clock.now().toISOString();
+        for (const [i, q] of questions.entries()) {
+          expect(answers[i].statusCode).toBe(200);
+          const body = answers[i].json();
+          // ... and each answers for its own subject or address, as its own fold does.
+          const subjectId = 'subjectId' in q ? q.subjectId : undefined;
+          const key = 'contact' in q ? contactKeyOf(q.contact.value) : undefined;
+          const folded = await states.load('streams', 'acme', subjectId ? [subjectId] : [], key ? [key] : []);
+          const expected = decide(folded, subjectId, key, { channel, purpose, contactKey: key }, now, now);
+          expect({ q, decision: body.decision, reasons: body.reasons.map((r: { code: string }) => r.code) })
+            .toEqual({ q, decision: expected.decision, reasons: expected.reasons.map((r) => r.code) });
+          expect(BigInt(body.position)).toBe(await ledger.store.headPosition());
+        }
+      }
+    } finally {
+      statements.mockRestore();
     }
   });
 });
