@@ -204,7 +204,7 @@ describe('Kafka relay (real broker)', () => {
           env: {
             PATH: process.env.PATH, DATABASE_URL: ledger.databaseUrl, LEDGER_DATA_DIR: ledger.dataDir, LEDGER_ROLES: 'relay',
             KAFKA_BROKERS: broker.brokers, KAFKA_TOPIC_PARTITIONS: '3', KAFKA_RELAY_BATCH_SIZE: '40', KAFKA_RELAY_FAULT_DELAY_MS: '100',
-            LOG_LEVEL: 'error', NODE_NO_WARNINGS: '1',
+            LOG_LEVEL: 'error', NODE_NO_WARNINGS: '1', WORKER_METRICS_PORT: '0',
           },
           stdio: ['ignore', 'ignore', 'inherit'],
         });

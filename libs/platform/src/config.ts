@@ -10,6 +10,8 @@ export interface LedgerConfig {
   /** Address the HTTP server binds to. */
   host: string;
   grpcPort: number;
+  /** The worker process's own HTTP port for /metrics and /health/live (0: any free port). */
+  workerMetricsPort: number;
   dataDir: string;
   roles: Role[];
   databaseUrl: string | undefined;
@@ -189,6 +191,7 @@ export function loadConfig(env: Env = process.env): LedgerConfig {
     port: port(env, 'PORT', 3000),
     host: env.HOST || '127.0.0.1',
     grpcPort: port(env, 'GRPC_PORT', 50051),
+    workerMetricsPort: port(env, 'WORKER_METRICS_PORT', 9464),
     dataDir: resolve(env.LEDGER_DATA_DIR || './data'),
     roles: roles as Role[],
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),

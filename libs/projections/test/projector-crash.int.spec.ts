@@ -61,7 +61,7 @@ describe('projector crash and restart', () => {
     const worker = spawn(process.execPath, [build.main('ledger-worker')], {
       env: {
         PATH: process.env.PATH, DATABASE_URL: ledger.databaseUrl, LEDGER_DATA_DIR: ledger.dataDir, LEDGER_ROLES: 'projector',
-        PROJECTOR_BATCH_SIZE: '40', PROJECTOR_FAULT_DELAY_MS: '150', LOG_LEVEL: 'error',
+        PROJECTOR_BATCH_SIZE: '40', PROJECTOR_FAULT_DELAY_MS: '150', LOG_LEVEL: 'error', WORKER_METRICS_PORT: '0',
       },
       stdio: 'ignore',
     });
