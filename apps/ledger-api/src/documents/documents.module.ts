@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { GrantDocuments } from '../authorizations/grant/grant-document';
 import { HostedLinks } from '../hosted/links/hosted-links';
+import { PortalCopies } from '../hosted/portal-copies';
 import { HostedLinksController } from '../hosted/links/links.controller';
 import { PreferencesController } from '../hosted/preferences/preferences.controller';
 import { SignController } from '../hosted/sign/sign.controller';
@@ -16,7 +17,7 @@ import { DocumentReader } from './read/document-reader';
  */
 @Module({
   controllers: [FormsController, AuthorizationDocumentController, JwksController, HostedLinksController, SignController, PreferencesController],
-  providers: [documentStoreProvider, GrantDocuments, DocumentReader, HostedLinks],
+  providers: [documentStoreProvider, GrantDocuments, DocumentReader, HostedLinks, PortalCopies],
   exports: [DOCUMENT_STORE, GrantDocuments, DocumentReader],
 })
 export class DocumentsModule {}

@@ -18,6 +18,7 @@ import { SetPreferenceCommand } from '../../preferences/set/set-preference.handl
 import type { SetPreferenceRequest } from '../../preferences/set/set-preference.request';
 import { escape, HTML, page, refusedPage } from '../html';
 import { type HostedLink, HostedLinks } from '../links/hosted-links';
+import { PortalCopies } from '../portal-copies';
 import { CHANNEL_LABELS, PAGE_CHANNELS, PAGE_PURPOSES, PURPOSE_LABELS, preferencesPage } from './preferences-page';
 
 /**
@@ -33,6 +34,7 @@ export class PreferencesController {
     private readonly streams: LedgerStreams,
     private readonly commands: CommandBus,
     private readonly reader: DocumentReader,
+    private readonly copies: PortalCopies,
   ) {}
 
   @Get()
@@ -131,6 +133,7 @@ export class PreferencesController {
       return;
     }
     const found = await this.reader.read(checked.link.tenantId, checked.link.subjectId, authorizationId);
+    await this.copies.downloaded(checked.link, authorizationId, `preferences-link:${checked.link.linkId}`, String(reply.request.id));
     await reply.status(200).headers(documentHeaders(found, 'attachment')).send(Buffer.from(found.document.content));
   }
 

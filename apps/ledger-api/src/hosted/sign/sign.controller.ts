@@ -12,6 +12,7 @@ import { Problem } from '../../http/problem';
 import { LedgerStreams } from '../../ledger/ledger-streams';
 import { HTML, refusedPage } from '../html';
 import { draftTerms, type HostedLink, HostedLinks } from '../links/hosted-links';
+import { PortalCopies } from '../portal-copies';
 import { SIGNATURE_PAD_JS } from './signature-pad';
 import { signedPage, signPage, type SignFormValues } from './sign-page';
 
@@ -39,6 +40,7 @@ export class SignController {
     private readonly streams: LedgerStreams,
     private readonly commands: CommandBus,
     private readonly reader: DocumentReader,
+    private readonly copies: PortalCopies,
   ) {}
 
   @Get('hosted/signature-pad.js')
@@ -135,7 +137,7 @@ export class SignController {
     return this.redirect(reply, `/sign/${token}`);
   }
 
-  /** The signed copy, as stored: offered for download from the page after signing. */
+  /** The signed copy, as stored: offered for download from the page after signing (recorded as given: PortalCopies). */
   private async document(token: string, reply: FastifyReply): Promise<void> {
     const checked = await this.links.verify(token, 'sign');
     if (!checked.ok) {
@@ -145,6 +147,7 @@ export class SignController {
     }
     const { link } = checked;
     const found = await this.reader.read(link.tenantId, link.subjectId, link.draft!.authorizationId);
+    await this.copies.downloaded(link, link.draft!.authorizationId, `signing-link:${link.linkId}`, String(reply.request.id));
     await reply.status(200).headers(documentHeaders(found, 'attachment')).send(Buffer.from(found.document.content));
   }
 

@@ -88,7 +88,19 @@ describe('hosted signing and preferences pages (without JavaScript)', () => {
 
     // Submitting again signs nothing more.
     await post(minted.body.signUrl, { signerName: 'Jane Doe', signerRole: 'self', method: 'typed', image: '', contentSha256, agree: 'yes' });
+    // Without an ESIGN consent the download above was no copy given (E2): nothing recorded, the copy is owed on paper.
     expect((await history('p-2002')).body.events).toHaveLength(1);
+
+    // With one, the first download is the copy given through the portal (H7); later downloads add nothing.
+    const consent = await ledger.request('POST', '/v1/subjects/p-2002/esign-consent', { token, body: { disclosureVersion: '2026-01', demonstratedAccess: true } });
+    expect(consent.status).toBe(200);
+    for (let i = 0; i < 2; i++) expect((await ledger.app.inject({ method: 'GET', url: `${minted.body.signUrl}/document` })).statusCode).toBe(200);
+    const copies = (await history('p-2002')).body.events.filter((e: { type: string }) => e.type === 'AuthorizationCopyProvided');
+    expect(copies).toHaveLength(1);
+    expect(copies[0].actor).toMatch(/^signing-link:/);
+    expect(copies[0].data).toEqual(expect.objectContaining({
+      authorizationId: 'auth-web-1', method: 'portal', esignConsent: expect.objectContaining({ disclosureVersion: '2026-01' }),
+    }));
   });
 
   it('a representative without their authority is asked for it; the shown form must be the signed one', async () => {
@@ -142,14 +154,15 @@ describe('hosted signing and preferences pages (without JavaScript)', () => {
     const revoked = await post(`${minted.body.preferencesUrl}/revoke`, { authorizationId: 'auth-web-1' });
     expect(revoked.statusCode).toBe(303);
     const events = (await history('p-2002')).body.events;
-    expect(events.map((e: { type: string }) => e.type)).toEqual(['AuthorizationGranted', 'PreferenceSet', 'AuthorizationRevoked']);
-    expect(events[1].data).toEqual(expect.objectContaining({ purpose: 'marketing', channel: 'email', choice: 'opt-out', source: 'portal' }));
-    expect(events[2].data).toEqual(expect.objectContaining({ authorizationId: 'auth-web-1', receivedVia: 'portal' }));
+    // (the ESIGN consent and the copy given come from the signing test before, on the same subject)
+    expect(events.map((e: { type: string }) => e.type)).toEqual(['AuthorizationGranted', 'EsignConsentGiven', 'AuthorizationCopyProvided', 'PreferenceSet', 'AuthorizationRevoked']);
+    expect(events[3].data).toEqual(expect.objectContaining({ purpose: 'marketing', channel: 'email', choice: 'opt-out', source: 'portal' }));
+    expect(events[4].data).toEqual(expect.objectContaining({ authorizationId: 'auth-web-1', receivedVia: 'portal' }));
     const view = await ledger.request('GET', '/v1/subjects/p-2002', { token });
     expect(view.body.authorizations[0].status).toBe('revoked');
 
     const forged = await post(`${minted.body.preferencesUrl}x/choice`, { purpose: 'marketing', channel: 'sms', choice: 'opt-out' });
     expect(forged.statusCode).toBe(403);
-    expect((await history('p-2002')).body.events).toHaveLength(3);
+    expect((await history('p-2002')).body.events).toHaveLength(5);
   });
 });
