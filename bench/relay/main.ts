@@ -12,34 +12,21 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname, cpus, totalmem } from 'node:os';
-import { type PreferenceSet, toWireEvent } from '@app/domain';
-import { type NewEvent, PostgresEventStore } from '@app/event-store';
+import { PostgresEventStore } from '@app/event-store';
 import { createKafka, LocalLease, Relay, TOPICS } from '@app/messaging';
 import { migrate } from '@app/platform/database';
 import { CHECKPOINTS_MIGRATION } from '@app/projections';
 import { logLevel } from 'kafkajs';
 import { createTestPgDatabase } from '../../test/support/database';
 import { startKafka } from '../../test/support/kafka/broker';
+import { preferenceEvent, TENANT } from '../lib/events';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-const TENANT = 'bench';
 const PER_SUBJECT = 10;
-
-function preference(subjectId: string, n: number, at: string): NewEvent {
-  const event: PreferenceSet = {
-    type: 'PreferenceSet',
-    data: {
-      subjectId, purpose: n % 2 ? 'marketing' : 'research', channel: n % 3 ? 'email' : 'sms',
-      choice: n % 4 === 3 ? 'opt-in' : 'opt-out', source: 'portal', effectiveAt: at, recordedAt: at,
-    },
-  } as PreferenceSet;
-  const wire = toWireEvent(event);
-  return { id: randomUUID(), type: wire.type, data: wire.data, metadata: { tenantId: TENANT, actor: 'bench', effectiveAt: at, recordedAt: at, schemaVersion: wire.schemaVersion } };
-}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -59,7 +46,7 @@ async function main(): Promise<void> {
     let next = 0;
     const appendOne = async () => {
       for (let s = next++; s < subjects; s = next++) {
-        await store.append(`subject-${TENANT}-s${s}`, Array.from({ length: PER_SUBJECT }, (_, n) => preference(`s${s}`, n, at)), { expectedRevision: 'no-stream' });
+        await store.append(`subject-${TENANT}-s${s}`, Array.from({ length: PER_SUBJECT }, (_, n) => preferenceEvent(`s${s}`, n, at)), { expectedRevision: 'no-stream' });
       }
     };
     const loadStart = Date.now();
@@ -104,7 +91,7 @@ async function main(): Promise<void> {
       const due = t0 + i * interval;
       const wait = due - performance.now();
       if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-      const event = preference(`live${i % 500}`, i, new Date().toISOString());
+      const event = preferenceEvent(`live${i % 500}`, i, new Date().toISOString());
       writers.push(store.append(`subject-${TENANT}-live${i % 500}`, [event], { expectedRevision: 'any' })
         .then(() => void committed.set(event.id!, performance.now())));
       if (writers.length >= 64) await Promise.all(writers.splice(0));

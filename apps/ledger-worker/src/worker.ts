@@ -1,11 +1,11 @@
 import 'reflect-metadata';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type INestApplicationContext, Logger, type LogLevel, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type LedgerConfig, LOG_LEVELS } from '@app/platform';
 import { LedgerMetrics } from '../../ledger-api/src/health/metrics';
-import { PROBLEM_BASE } from '../../ledger-api/src/http/problem';
+import { Problem } from '../../ledger-api/src/http/problem';
 import { LedgerModule } from '../../ledger-api/src/ledger/ledger.module';
 import { RolesModule } from './roles/roles.module';
 
@@ -36,10 +36,10 @@ export async function startWorker(config: LedgerConfig): Promise<Worker> {
     } else if (request.method === 'GET' && path === '/metrics') {
       metrics.registry.metrics().then(
         (text) => response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text),
-        () => problem(response, 503, 'metrics-unavailable', 'Metrics unavailable', 'The metrics could not be collected (database unreachable?).'),
+        () => send(response, new Problem(503, 'metrics-unavailable', 'Metrics unavailable', 'The metrics could not be collected (database unreachable?).')),
       );
     } else {
-      problem(response, 404, 'not-found', 'Not found', 'The worker serves GET /metrics and GET /health/live only.');
+      send(response, Problem.notFound('The worker serves GET /metrics and GET /health/live only.'));
     }
   });
   await new Promise<void>((resolve, reject) => {
@@ -59,9 +59,8 @@ export async function startWorker(config: LedgerConfig): Promise<Worker> {
 }
 
 /** RFC 9457, as every other error the ledger answers. */
-function problem(response: import('node:http').ServerResponse, status: number, type: string, title: string, detail: string): void {
-  response.writeHead(status, { 'content-type': 'application/problem+json' })
-    .end(JSON.stringify({ type: `${PROBLEM_BASE}${type}`, title, status, detail }));
+function send(response: ServerResponse, problem: Problem): void {
+  response.writeHead(problem.status, { 'content-type': 'application/problem+json' }).end(JSON.stringify(problem.toJSON()));
 }
 
 function closeServer(server: Server, done: () => void): void {

@@ -1,4 +1,5 @@
 import type { EventStore, RecordedEvent } from '@app/event-store';
+import { Pause, sleep } from '@app/platform';
 import type { Database } from '@app/platform/database';
 import { CompressionTypes, type Kafka, type Producer } from 'kafkajs';
 import { type KafkaOutMessage, toCloudEventMessage } from './cloudevents';
@@ -37,7 +38,7 @@ export class Relay {
   private loop: Promise<void> | undefined;
   private producer: Producer | undefined;
   private topicsReady = false;
-  private wake: (() => void) | undefined;
+  private readonly pause = new Pause();
   private prefetch: { from: bigint; batch: Promise<Prepared> } | undefined;
   private readonly suppressions: SuppressionStates;
   readonly checkpointName: string;
@@ -65,7 +66,7 @@ export class Relay {
 
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.pause.wake();
     await this.loop;
     await this.disconnect();
     await this.lease.release();
@@ -169,7 +170,7 @@ export class Relay {
             await this.disconnect();
           }
           if (!(await this.lease.acquire())) {
-            await this.idle(this.options.leaseRetryMs ?? 1000);
+            await this.pause.wait(this.options.leaseRetryMs ?? 1000);
             continue;
           }
           holding = true;
@@ -180,7 +181,7 @@ export class Relay {
         const published = await this.runOnce();
         if (failures > 0) this.options.log?.('log', `relay publishing again after ${failures} failed attempt(s)`);
         failures = 0;
-        if (published === 0) await this.idle(this.options.idleMs ?? 20);
+        if (published === 0) await this.pause.wait(this.options.idleMs ?? 20);
       } catch (error) {
         if (!this.running) return;
         failures++;
@@ -191,22 +192,8 @@ export class Relay {
         this.prefetch = undefined;
         this.suppressions.clear();
         await this.disconnect();
-        await this.idle(Math.min(this.options.maxBackoffMs ?? 2000, 100 * 2 ** Math.min(failures, 10)));
+        await this.pause.wait(Math.min(this.options.maxBackoffMs ?? 2000, 100 * 2 ** Math.min(failures, 10)));
       }
     }
   }
-
-  private idle(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,4 +1,5 @@
 import type { EventStore, Position, RecordedEvent } from '@app/event-store';
+import { Pause, sleep } from '@app/platform';
 import type { Database } from '@app/platform/database';
 import { liveTables, type Projection, type TableNames } from './projection';
 
@@ -21,7 +22,7 @@ export interface ProjectionLag { name: string; checkpoint: Position; head: Posit
 export class Projector {
   private running = false;
   private loops: Promise<void>[] = [];
-  private wake: (() => void) | undefined;
+  private readonly pause = new Pause();
 
   constructor(
     private readonly db: Database,
@@ -74,7 +75,7 @@ export class Projector {
 
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.pause.wake();
     await Promise.allSettled(this.loops);
   }
 
@@ -102,24 +103,10 @@ export class Projector {
       } catch (error) {
         if (!this.running) return;
         this.options.onError?.(projection.name, error);
-        await this.idle(1000);
+        await this.pause.wait(1000);
         continue;
       }
-      if (applied === 0) await this.idle(this.options.idleMs ?? 20);
+      if (applied === 0) await this.pause.wait(this.options.idleMs ?? 20);
     }
   }
-
-  private idle(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventStore, Position } from '@app/event-store';
+import { Pause, sleep } from '@app/platform';
 import type { Database } from '@app/platform/database';
 import { liveTables, type Projection } from '../projection';
 
@@ -70,7 +71,7 @@ export class PartitionedProjector {
   private readonly leaseMs: number;
   private running = false;
   private loops: Promise<void>[] = [];
-  private wake: (() => void) | undefined;
+  private readonly pause = new Pause();
 
   constructor(
     private readonly db: Database,
@@ -177,7 +178,7 @@ export class PartitionedProjector {
   /** Stops and gives the leases back, so the others take over at once rather than when the leases expire. */
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.pause.wake();
     await Promise.allSettled(this.loops);
     await this.db.query('UPDATE projection_partitions SET owner = NULL, lease_until = NULL WHERE owner = $1', [this.instanceId]);
     await this.db.query('DELETE FROM projector_instances WHERE id = $1', [this.instanceId]);
@@ -210,24 +211,10 @@ export class PartitionedProjector {
       } catch (error) {
         if (!this.running) return;
         this.options.onError?.('partitioned', error);
-        await this.idle(1000);
+        await this.pause.wait(1000);
         continue;
       }
-      if (!progressed) await this.idle(this.options.idleMs ?? 20);
+      if (!progressed) await this.pause.wait(this.options.idleMs ?? 20);
     }
   }
-
-  private idle(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
