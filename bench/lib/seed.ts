@@ -6,7 +6,8 @@
  * state. Also seeds a plain `naive_authorizations` table from the same states for the naive baseline.
  */
 import {
-  contactDecider, contactKeyOf, contactStreamId, type ContactState, type DecideContext, subjectDecider, subjectStreamId, type SubjectState,
+  contactDecider, contactKeyOf, contactStreamId, type ContactState, contactView, type DecideContext, linkedContacts, subjectDecider,
+  subjectStreamId, type SubjectState, subjectView,
 } from '@app/domain';
 import { PostgresEventStore } from '@app/event-store';
 import { migrate, PgDatabase } from '@app/platform/database';
@@ -50,11 +51,14 @@ function shapes(at: number): { name: string; linked: boolean; steps: Step[] }[] 
   ];
 }
 
-export interface Templates { subjects: string[]; contacts: (string | null)[]; authorizations: { id: string; purposes: string[]; channels: string[]; status: string; expiresAt: string | null }[][] }
+export interface Templates {
+  subjects: string[]; contacts: (string | null)[];
+  /** The policy views the projection stores beside each state (rm_subject_views, rm_contact_views). */
+  subjectViews: string[]; contactViews: (string | null)[]; authorizations: { id: string; purposes: string[]; channels: string[]; status: string; expiresAt: string | null }[][] }
 
 /** Folds each shape with the deciders; answers the states as JSON text with placeholders for the ids. */
 export function buildTemplates(now = Date.now()): Templates {
-  const out: Templates = { subjects: [], contacts: [], authorizations: [] };
+  const out: Templates = { subjects: [], contacts: [], subjectViews: [], contactViews: [], authorizations: [] };
   let n = 0;
   for (const shape of shapes(now)) {
     let subject: SubjectState = subjectDecider.initialState({ tenantId: SEED_TENANT, subjectId: SID });
@@ -73,7 +77,11 @@ export function buildTemplates(now = Date.now()): Templates {
       }
     }
     out.subjects.push(JSON.stringify(subject));
-    out.contacts.push(shape.linked ? JSON.stringify(contact ?? contactDecider.initialState({ tenantId: SEED_TENANT, contactKey: CKEY })) : null);
+    const linkedContact = contact ?? contactDecider.initialState({ tenantId: SEED_TENANT, contactKey: CKEY });
+    out.contacts.push(shape.linked ? JSON.stringify(linkedContact) : null);
+    out.subjectViews.push(JSON.stringify(subjectView(subject)));
+    out.contactViews.push(shape.linked ? JSON.stringify(contactView(linkedContact)) : null);
+    if (linkedContacts(subject).length !== (shape.linked ? 1 : 0)) throw new Error(`seed shape "${shape.name}": links do not match`);
     out.authorizations.push(subject.authorizations.map((a: any) => ({
       id: a.authorizationId, purposes: a.purposes, channels: a.channels,
       status: a.revocation ? 'revoked' : a.expiry ? 'expired' : 'active', expiresAt: a.expiresAt ?? null,
@@ -129,6 +137,15 @@ export async function seedSubjects(url: string, count: number, options: { naive?
         `INSERT INTO rm_contact_links (tenant_id, subject_id, contact_key, contact_type)
          SELECT $3, x.sid, x.ck, 'email' ${common} JOIN unnest($4::text[]) WITH ORDINALITY AS t(state, n) ON t.n = x.k WHERE t.state IS NOT NULL`,
         [from, to, SEED_TENANT, templates.contacts]);
+      await db.query(
+        `INSERT INTO rm_subject_views (stream_id, view, linked)
+         SELECT $3 || x.sid, replace(t.view, '${CKEY}', x.ck)::jsonb, CASE WHEN t.cview IS NULL THEN '{}'::text[] ELSE ARRAY[x.ck] END
+           ${common} JOIN unnest($4::text[], $5::text[]) WITH ORDINALITY AS t(view, cview, n) ON t.n = x.k`,
+        [from, to, subjectPrefix, templates.subjectViews, templates.contactViews]);
+      await db.query(
+        `INSERT INTO rm_contact_views (tenant_id, contact_key, view)
+         SELECT $3, x.ck, t.view::jsonb ${common} JOIN unnest($4::text[]) WITH ORDINALITY AS t(view, n) ON t.n = x.k WHERE t.view IS NOT NULL`,
+        [from, to, SEED_TENANT, templates.contactViews]);
       if (options.naive) {
         const rows = templates.authorizations.flatMap((list, i) => list.map((a) => ({ k: i + 1, ...a })));
         await db.query(

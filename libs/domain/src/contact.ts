@@ -11,6 +11,7 @@ import {
 import { contactKeyOf, normalisePhone } from './identity';
 import { keysOverlap, optOutsInForce } from './opt-outs';
 import { policyVersionAt } from './policy/versions';
+import type { ContactFactView } from './policy/view';
 import { parseSmsKeyword } from './sms';
 import type { Fact } from './subject';
 import { instantMs, isInstant } from './time';
@@ -82,14 +83,16 @@ export function initialContactState(ids: { tenantId?: string; contactKey?: strin
   };
 }
 
-export function contactChoices(state: ContactState): ContactChoiceFact[] {
+export function contactChoices<F extends ContactFactView>(
+  state: { history: readonly F[] },
+): (Extract<F, { kind: 'opted-out' | 'opted-in' }> & { choice: 'opt-out' | 'opt-in' })[] {
   return state.history
-    .filter((f): f is Extract<ContactFact, { kind: 'opted-out' | 'opted-in' }> => f.kind !== 'undeliverable')
+    .filter((f): f is Extract<F, { kind: 'opted-out' | 'opted-in' }> => f.kind !== 'undeliverable')
     .map((f) => ({ ...f, choice: f.kind === 'opted-out' ? ('opt-out' as const) : ('opt-in' as const) }));
 }
 
 /** Hard bounces in effect at `asOf` as known at `knownAt`; nothing lifts them. */
-export function undeliverableFacts(state: ContactState, asOf: string, knownAt: string): ContactFact[] {
+export function undeliverableFacts<F extends ContactFactView>(state: { history: readonly F[] }, asOf: string, knownAt: string): F[] {
   const asOfMs = instantMs(asOf);
   const knownAtMs = instantMs(knownAt);
   return state.history.filter(

@@ -19,3 +19,4 @@ export * from './policy/versions';
 export * from './policy/classify';
 export * from './policy/reasons';
 export * from './policy/evaluate';
+export * from './policy/view';

@@ -66,7 +66,7 @@ export function isPart2Consent(record: { formId?: string | null }): boolean {
   return record.formId === PART2_CONSENT_FORM_ID;
 }
 
-export function isPart2TpoConsent(record: { formId?: string | null; part2?: Part2Terms | null }): boolean {
+export function isPart2TpoConsent(record: { formId?: string | null; part2?: Pick<Part2Terms, 'tpo'> | null }): boolean {
   return isPart2Consent(record) && record.part2?.tpo === true;
 }
 
@@ -74,7 +74,7 @@ export function isPart2TpoConsent(record: { formId?: string | null; part2?: Part
  * P2, 42 CFR 2.31(a)(5)(ii): a Part 2 TPO consent covers treatment, payment and operations only, so never
  * marketing. The one place this is decided: the grant refuses such a consent, evaluation never counts one.
  */
-export function part2MayCover(record: { formId?: string | null; part2?: Part2Terms | null }, purpose: Purpose): boolean {
+export function part2MayCover(record: { formId?: string | null; part2?: Pick<Part2Terms, 'tpo'> | null }, purpose: Purpose): boolean {
   return !isPart2TpoConsent(record) || PART2_TPO_PURPOSES.includes(purpose);
 }
 

@@ -31,6 +31,7 @@ import { contactKeyOf } from './identity';
 import { keysOverlap, optOutsInForce } from './opt-outs';
 import { part2Notice } from './part2';
 import { RETENTION_RULE, retentionHold } from './retention';
+import type { AuthorizationView, ContactLinkView, FactView } from './policy/view';
 import { instantMs, isInstant } from './time';
 import {
   AUTHORIZATION_DEFECTS,
@@ -159,14 +160,10 @@ export function findAuthorization(state: SubjectState, authorizationId: string):
 }
 
 /** Contact points linked now (by the latest link/unlink of each key). */
-export function linkedContacts(state: SubjectState): { contactKey: string; type: ContactType; value: string }[] {
-  const latest = new Map<string, ContactLinkFact>();
+export function linkedContacts<F extends ContactLinkView>(state: { contacts: readonly F[] }): (F & { action: 'linked' })[] {
+  const latest = new Map<string, F>();
   for (const fact of state.contacts) latest.set(fact.contactKey, fact);
-  const linked: { contactKey: string; type: ContactType; value: string }[] = [];
-  for (const fact of latest.values()) {
-    if (fact.action === 'linked') linked.push({ contactKey: fact.contactKey, type: fact.type, value: fact.value });
-  }
-  return linked;
+  return [...latest.values()].filter((fact): fact is F & { action: 'linked' } => fact.action === 'linked');
 }
 
 export type AuthorizationStatus =
@@ -180,19 +177,20 @@ export type AuthorizationStatus =
 
 export type AuthorizationEndCause = 'revoked' | 'expired' | 'invalidated';
 
-const known = (fact: Fact | null, knownAtMs: number): fact is Fact =>
+const known = <F extends FactView>(fact: F | null, knownAtMs: number): fact is F =>
   fact !== null && instantMs(fact.recordedAt) <= knownAtMs;
 
 /**
  * The instant (ms) an authorization stops being in force as known at `knownAt`, and why:
  * the earliest of its expiry date, its expiry event, its revocation and its invalidation (H8, H9, H13).
  */
-export function authorizationEnd(
-  record: AuthorizationRecord,
+export function authorizationEnd<A extends AuthorizationView>(
+  record: A,
   knownAt: string,
-): { atMs: number; cause: AuthorizationEndCause; fact: Fact | null } | null {
+): { atMs: number; cause: AuthorizationEndCause; fact: NonNullable<A['revocation']> | NonNullable<A['expiry']> | NonNullable<A['invalidation']> | null } | null {
+  type EndFact = NonNullable<A['revocation']> | NonNullable<A['expiry']> | NonNullable<A['invalidation']>;
   const knownAtMs = instantMs(knownAt);
-  const ends: { atMs: number; cause: AuthorizationEndCause; fact: Fact | null }[] = [];
+  const ends: { atMs: number; cause: AuthorizationEndCause; fact: EndFact | null }[] = [];
   // H8: a defect discovered later ends it from its discovery, never before.
   if (known(record.invalidation, knownAtMs)) {
     ends.push({ atMs: instantMs(record.invalidation.effectiveAt), cause: 'invalidated', fact: record.invalidation });
@@ -209,7 +207,7 @@ export function authorizationEnd(
 }
 
 /** Status of an authorization at effective time `asOf`, as known at ledger time `knownAt`. */
-export function authorizationStatusAt(record: AuthorizationRecord, asOf: string, knownAt: string): AuthorizationStatus {
+export function authorizationStatusAt(record: AuthorizationView, asOf: string, knownAt: string): AuthorizationStatus {
   const asOfMs = instantMs(asOf);
   const knownAtMs = instantMs(knownAt);
   if (instantMs(record.recordedAt) > knownAtMs) return 'unknown';
@@ -222,7 +220,7 @@ export function authorizationStatusAt(record: AuthorizationRecord, asOf: string,
 }
 
 /** In force at `asOf` as known at `knownAt`: signedAt <= asOf < end. An oral request does not end it (H9). */
-export function isAuthorizationActive(record: AuthorizationRecord, asOf: string, knownAt: string): boolean {
+export function isAuthorizationActive(record: AuthorizationView, asOf: string, knownAt: string): boolean {
   const status = authorizationStatusAt(record, asOf, knownAt);
   return status === 'active' || status === 'revocation-requested';
 }

@@ -16,6 +16,8 @@ import {
   type Purpose,
   type PurposeScope,
   type SubjectEvent,
+  contactView,
+  subjectView,
 } from '../src';
 import { context, contactOf, subjectOf } from './support';
 
@@ -220,6 +222,45 @@ describe('properties of eligibility', () => {
         const full = evaluate(subjectOf(subject), [contactOf(contact)], request, asOf, knownAt);
         const known = evaluate(subjectOf(recordedBy(subject)), [contactOf(recordedBy(contact))], request, asOf, knownAt);
         expect(full).toEqual(known);
+      }),
+      RUNS,
+    );
+  });
+
+  it('(5) evaluate answers alike on the folded states and on the policy views the read model stores', () => {
+    const endSpec = fc.record({
+      index: fc.nat(),
+      kind: fc.constantFrom('expired', 'invalidated', 'copy', 'esign', 'link', 'unlink'),
+      at: minute,
+      recordLag: fc.integer({ min: 0, max: 2_000 }),
+    });
+    const phoneKey = contactKeyOf('+15551234567');
+    fc.assert(
+      fc.property(historySpec, fc.array(endSpec, { maxLength: 4 }), requestSpec, fc.boolean(), minute, minute, (h, ends, request, byAddress, asOfMinute, knownMinute) => {
+        const grants = subjectEvents(h).filter((e) => e.type === 'AuthorizationGranted');
+        const extra = ends.flatMap((x): SubjectEvent[] => {
+          const times = { effectiveAt: at(x.at), recordedAt: at(x.at + x.recordLag) };
+          const id = grants.length > 0 ? `auth-${x.index % grants.length}` : 'auth-0';
+          switch (x.kind) {
+            case 'expired': return grants.length > 0 ? [{ type: 'AuthorizationExpired', data: { authorizationId: id, reason: 'event', expirationEvent: 'study ends', ...times } }] : [];
+            case 'invalidated': return grants.length > 0 ? [{ type: 'AuthorizationInvalidated', data: { authorizationId: id, defect: 'element-missing', rule: 'H8', ...times } }] : [];
+            case 'copy': return grants.length > 0 ? [{ type: 'AuthorizationCopyProvided', data: { authorizationId: id, method: 'paper', esignConsent: null, ...times } }] : [];
+            case 'esign': return [{ type: 'EsignConsentGiven', data: { disclosureVersion: '1', demonstratedAccess: true, ...times } }];
+            case 'link': return [{ type: 'ContactPointLinked', data: { contactKey: x.index % 2 ? contactKey : phoneKey, type: x.index % 2 ? 'email' : 'phone', value: x.index % 2 ? 'jane@example.com' : '+15551234567', ...times } }];
+            default: return [{ type: 'ContactPointUnlinked', data: { contactKey, type: 'email', ...times } }];
+          }
+        });
+        const subject = subjectOf(byRecordedAt([...subjectEvents(h), ...extra]));
+        const contact = contactOf(contactEvents(h));
+        const stored = <T>(view: T): T => JSON.parse(JSON.stringify(view)) as T;
+        const asOf = at(asOfMinute);
+        const knownAt = at(Math.max(asOfMinute, knownMinute) + 2_000);
+        const asked = byAddress ? { ...request, contactKey } : request;
+        const fromStates = evaluate(subject, [contact], asked, asOf, knownAt);
+        const fromViews = evaluate(stored(subjectView(subject)), [stored(contactView(contact))], asked, asOf, knownAt);
+        expect(fromViews).toEqual(fromStates);
+        // The view carries none of the texts or the signer's data of the authorizations it summarises.
+        expect(JSON.stringify(subjectView(subject))).not.toMatch(/signerName|informationDescription|purposeStatement|"value"/);
       }),
       RUNS,
     );

@@ -37,10 +37,22 @@ export const CHECKPOINTS_MIGRATION = {
   )`,
 };
 
-/** Every projection's live tables, created by migration so that a fresh database answers queries at once. */
+/**
+ * Every projection's live tables, created by migration so that a fresh database answers queries at once. A new
+ * version of a projection drops the tables of the old one and sets its checkpoint back to the start of the log: its
+ * projector replays every event into the new tables (readiness reports the lag meanwhile; `ledgerctl projections
+ * rebuild` does the same without the window).
+ */
 export function projectionMigrations(projections: readonly Projection[]): { id: string; sql: string }[] {
   return [
     CHECKPOINTS_MIGRATION,
-    ...projections.map((p) => ({ id: `projections-002-${p.name}-v${p.version}`, sql: p.createSql(liveTables(p)) })),
+    ...projections.map((p) => ({
+      id: `projections-002-${p.name}-v${p.version}`,
+      sql: p.version === 1
+        ? p.createSql(liveTables(p))
+        : `${p.tables.map((t) => `DROP TABLE IF EXISTS ${t};`).join('\n')}
+           ${p.createSql(liveTables(p))};
+           UPDATE projection_checkpoints SET position = 0, updated_at = now() WHERE name = '${p.name}';`,
+    })),
   ];
 }

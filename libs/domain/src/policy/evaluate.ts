@@ -1,14 +1,9 @@
-import type { ContactState } from '../contact';
 import { contactChoices, undeliverableFacts } from '../contact';
-import type { Evidence } from '../events';
 import { keyCovers, optOutsInForce } from '../opt-outs';
 import {
   authorizationEnd,
   authorizationStatusAt,
   isAuthorizationActive,
-  type AuthorizationRecord,
-  type Fact,
-  type SubjectState,
 } from '../subject';
 import { PART2_REDISCLOSURE_NOTICE, isPart2Consent, part2MayCover } from '../part2';
 import { settingsFactAt, type TenantState } from '../tenant';
@@ -17,6 +12,7 @@ import type { Channel, ContactType, Purpose } from '../vocabulary';
 import { classify, type Classification, type Communication, type Requirement } from './classify';
 import { reasons, type Reason } from './reasons';
 import { policyVersionAt } from './versions';
+import type { AuthorizationView, ContactView, FactView, RecordedView, SubjectView } from './view';
 
 export { PART2_CONSENT_FORM_ID } from '../part2';
 
@@ -59,7 +55,7 @@ const CHANNELS_OF: Readonly<Record<ContactType, readonly Channel[]>> = {
   phone: ['sms', 'voice'],
 };
 
-function collect(evidence: Set<string>, ...facts: (Fact | Evidence | null | undefined)[]): void {
+function collect(evidence: Set<string>, ...facts: (FactView | FactView['evidence'] | null | undefined)[]): void {
   for (const f of facts) {
     if (!f) continue;
     const ev = 'eventId' in f ? f : f.evidence;
@@ -67,9 +63,9 @@ function collect(evidence: Set<string>, ...facts: (Fact | Evidence | null | unde
   }
 }
 
-function subjectKnown(subject: SubjectState | undefined, knownAtMs: number): boolean {
+function subjectKnown(subject: SubjectView | undefined, knownAtMs: number): boolean {
   if (!subject || !subject.exists) return false;
-  const facts: (Fact | null)[] = [
+  const facts: (RecordedView | null)[] = [
     ...subject.authorizations.flatMap((a) => [a, a.revocation, a.revocationRequest, a.expiry, a.invalidation, ...a.copies]),
     ...subject.esignConsents,
     ...subject.preferences,
@@ -85,14 +81,14 @@ function hasText(value: string | null | undefined): boolean {
 interface LayerResult {
   basis: Reason | null;
   denials: Reason[];
-  authorization: AuthorizationRecord | null;
+  authorization: AuthorizationView | null;
 }
 
 /** Layer 1 for purposes that need an authorization (H1, H3, H4, H9, H13). */
 function authorizationLayer(
   cls: Classification,
   channel: Channel,
-  authorizations: AuthorizationRecord[],
+  authorizations: AuthorizationView[],
   subjectIsKnown: boolean,
   asOf: string,
   knownAt: string,
@@ -101,8 +97,8 @@ function authorizationLayer(
   const purpose = cls.purpose;
   // H3: with third-party remuneration, only an authorization stating it covers the communication.
   const paid = cls.remuneration !== 'none';
-  const discloses = (a: AuthorizationRecord) => !paid || (a.remuneration.involved && hasText(a.remuneration.statement));
-  const names = (a: AuthorizationRecord) => namesPurpose(a, purpose);
+  const discloses = (a: AuthorizationView) => !paid || (a.remuneration.involved && hasText(a.remuneration.statement));
+  const names = (a: AuthorizationView) => namesPurpose(a, purpose);
   const active = authorizations.filter((a) => isAuthorizationActive(a, asOf, knownAt));
   const covering = active.find((a) => names(a) && a.channels.includes(channel) && discloses(a));
   if (covering) {
@@ -140,7 +136,7 @@ function authorizationLayer(
 }
 
 /** An authorization names the purpose, and may cover it: a Part 2 TPO consent never covers marketing (P2). */
-function namesPurpose(a: AuthorizationRecord, purpose: Purpose): boolean {
+function namesPurpose(a: AuthorizationView, purpose: Purpose): boolean {
   return a.purposes.includes(purpose) && part2MayCover(a, purpose);
 }
 
@@ -154,8 +150,8 @@ function namesPurpose(a: AuthorizationRecord, purpose: Purpose): boolean {
  */
 /** `subject` is undefined when the question names no subject (an address alone), else the subject's state. */
 export function evaluate(
-  subject: SubjectState | undefined,
-  contacts: readonly ContactState[],
+  subject: SubjectView | undefined,
+  contacts: readonly ContactView[],
   request: EligibilityRequest,
   asOf: string,
   knownAt: string,

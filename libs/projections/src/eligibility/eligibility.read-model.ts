@@ -1,20 +1,21 @@
-import { type ContactState, type SubjectState, subjectStreamId, type TenantState, tenantStreamId } from '@app/domain';
+import { type ContactView, type SubjectView, subjectStreamId, type TenantState, tenantStreamId } from '@app/domain';
 import type { Queryable } from '@app/platform/database';
 
 export interface EligibilitySnapshot {
-  subjects: Map<string, SubjectState>;
-  /** The states of the contact keys asked for and of every contact linked to the subjects asked for. */
-  contacts: Map<string, ContactState>;
+  /** What `evaluate` reads of each subject asked for (a full folded state on the audit path, a view on the live one). */
+  subjects: Map<string, SubjectView>;
+  /** The same of the contact keys asked for and of every contact linked to the subjects asked for. */
+  contacts: Map<string, ContactView>;
   tenant: TenantState | undefined;
   /** The eligibility projection's checkpoint read in the same statement: every state above reflects it exactly. */
   position: bigint;
 }
 
 /**
- * The states `evaluate` needs, for one subject or a batch of many, in one round trip: subjects by primary key,
- * contacts by (tenant, key) — those asked for and those linked to the subjects — and the tenant.
- * The contact keys are one set (a UNION) probed through the (tenant_id, contact_key) index: written as
- * `contact_key = ANY(...) OR contact_key IN (...)`, PostgreSQL scanned the whole table for every call
+ * What `evaluate` needs, for one subject or a batch of many, in one round trip: the policy views of the subjects by
+ * primary key, of the contacts by (tenant, key) — those asked for and those linked to the subjects, whose keys ride on
+ * the subject's row — and the tenant's state. The contact keys are one set (a UNION) probed through the primary key:
+ * written as `contact_key = ANY(...) OR contact_key IN (...)`, PostgreSQL scanned the whole table for every call
  * (bench/check, 1M subjects: 110 ms -> 0.9 ms for one subject, 176 -> 40 ms for a scrub batch of 1,000).
  */
 const BATCH = 500;
@@ -72,19 +73,18 @@ export class EligibilityReadModel {
   }
 
   async snapshot(tenantId: string, subjectIds: readonly string[], contactKeys: readonly string[]): Promise<EligibilitySnapshot> {
+    const prefix = subjectStreamId(tenantId, '');
     const rows = await this.db.query<{ k: 's' | 'c' | 't' | 'p'; key: string; state: unknown }>(
-      `SELECT 's' AS k, subject_id AS key, state FROM rm_subject_states WHERE stream_id = ANY($2::text[])
+      `WITH s AS (SELECT stream_id, view, linked FROM rm_subject_views WHERE stream_id = ANY($2::text[]))
+       SELECT 's' AS k, stream_id AS key, view AS state FROM s
        UNION ALL
-       SELECT 'c', contact_key, state FROM rm_contact_states
-        WHERE tenant_id = $1 AND contact_key IN (
-          SELECT unnest($3::text[])
-          UNION
-          SELECT contact_key FROM rm_contact_links WHERE tenant_id = $1 AND subject_id = ANY($4::text[]))
+       SELECT 'c', contact_key, view FROM rm_contact_views
+        WHERE tenant_id = $1 AND contact_key IN (SELECT unnest($3::text[]) UNION SELECT unnest(linked) FROM s)
        UNION ALL
-       SELECT 't', tenant_id, state FROM rm_tenant_states WHERE stream_id = $5
+       SELECT 't', tenant_id, state FROM rm_tenant_states WHERE stream_id = $4
        UNION ALL
        SELECT 'p', NULL, to_jsonb(position::text) FROM projection_checkpoints WHERE name = 'eligibility'`,
-      [tenantId, subjectIds.map((id) => subjectStreamId(tenantId, id)), [...contactKeys], [...subjectIds], tenantStreamId(tenantId)],
+      [tenantId, subjectIds.map((id) => prefix + id), [...contactKeys], tenantStreamId(tenantId)],
     );
     const snapshot: EligibilitySnapshot = { subjects: new Map(), contacts: new Map(), tenant: undefined, position: 0n };
     for (const row of rows) {
@@ -93,8 +93,8 @@ export class EligibilityReadModel {
         continue;
       }
       const state = typeof row.state === 'string' ? JSON.parse(row.state) : row.state;
-      if (row.k === 's') snapshot.subjects.set(row.key, state as SubjectState);
-      else if (row.k === 'c') snapshot.contacts.set(row.key, state as ContactState);
+      if (row.k === 's') snapshot.subjects.set(row.key.slice(prefix.length), state as SubjectView);
+      else if (row.k === 'c') snapshot.contacts.set(row.key, state as ContactView);
       else snapshot.tenant = state as TenantState;
     }
     return snapshot;

@@ -1,6 +1,6 @@
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import {
-  type ContactState, type Decision, type EligibilityRequest, evaluate, linkedContacts, subjectDecider, type SubjectState,
+  type ContactView, type Decision, type EligibilityRequest, evaluate, linkedContacts, subjectDecider, type SubjectView,
 } from '@app/domain';
 import { normaliseContact } from '../../contacts/contact-value';
 import { Problem } from '../../http/problem';
@@ -18,7 +18,7 @@ export type EligibilityAnswer = Decision & { position: string; evaluatedAt: stri
 export const ELIGIBILITY_PROJECTION = { projection: 'eligibility' } as const;
 
 /** The contacts a decision considers: the one asked about, or else the subject's linked contacts the channel reaches. */
-export function contactsToConsider(channel: string, contactKey: string | undefined, subject: SubjectState | undefined): string[] {
+export function contactsToConsider(channel: string, contactKey: string | undefined, subject: SubjectView | undefined): string[] {
   if (contactKey) return [contactKey];
   const wanted = contactTypeOfChannel(channel);
   return subject && wanted ? linkedContacts(subject).filter((c) => c.type === wanted).map((c) => c.contactKey) : [];
@@ -32,7 +32,7 @@ export function decide(snapshot: EligibilitySnapshot, subjectId: string | undefi
     : undefined;
   const contacts = contactsToConsider(request.channel, contactKey, subject)
     .map((key) => snapshot.contacts.get(key))
-    .filter((c): c is ContactState => c !== undefined);
+    .filter((c): c is ContactView => c !== undefined);
   return evaluate(subject, contacts, request, asOf, knownAt, snapshot.tenant);
 }
 
