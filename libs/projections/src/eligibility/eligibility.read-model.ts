@@ -74,25 +74,25 @@ export class EligibilityReadModel {
 
   async snapshot(tenantId: string, subjectIds: readonly string[], contactKeys: readonly string[]): Promise<EligibilitySnapshot> {
     const prefix = subjectStreamId(tenantId, '');
-    const rows = await this.db.query<{ k: 's' | 'c' | 't' | 'p'; key: string; state: unknown }>(
+    const rows = await this.db.query<{ k: 's' | 'c' | 't' | 'p'; key: string; state: string }>(
       `WITH s AS (SELECT stream_id, view, linked FROM rm_subject_views WHERE stream_id = ANY($2::text[]))
        SELECT 's' AS k, stream_id AS key, view AS state FROM s
        UNION ALL
        SELECT 'c', contact_key, view FROM rm_contact_views
         WHERE tenant_id = $1 AND contact_key IN (SELECT unnest($3::text[]) UNION SELECT unnest(linked) FROM s)
        UNION ALL
-       SELECT 't', tenant_id, state FROM rm_tenant_states WHERE stream_id = $4
+       SELECT 't', tenant_id, state::text FROM rm_tenant_states WHERE stream_id = $4
        UNION ALL
-       SELECT 'p', NULL, to_jsonb(position::text) FROM projection_checkpoints WHERE name = 'eligibility'`,
+       SELECT 'p', NULL, position::text FROM projection_checkpoints WHERE name = 'eligibility'`,
       [tenantId, subjectIds.map((id) => prefix + id), [...contactKeys], tenantStreamId(tenantId)],
     );
     const snapshot: EligibilitySnapshot = { subjects: new Map(), contacts: new Map(), tenant: undefined, position: 0n };
     for (const row of rows) {
       if (row.k === 'p') {
-        snapshot.position = BigInt(row.state as string);
+        snapshot.position = BigInt(row.state);
         continue;
       }
-      const state = typeof row.state === 'string' ? JSON.parse(row.state) : row.state;
+      const state: unknown = JSON.parse(row.state);
       if (row.k === 's') snapshot.subjects.set(row.key.slice(prefix.length), state as SubjectView);
       else if (row.k === 'c') snapshot.contacts.set(row.key, state as ContactView);
       else snapshot.tenant = state as TenantState;
