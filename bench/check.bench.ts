@@ -9,6 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { alternate, type Benchmark, type BenchContext, type BenchResult, figure, now, percentile, series } from './lib/harness';
 import { assertHealthy, load, type LoadResult } from './lib/load';
+import { readCost } from './lib/read-cost';
 import { prepareSchema, seedSubjects } from './lib/seed';
 import { type Ledger, profileLedger, startBaseline, startLedger } from './lib/server';
 
@@ -108,6 +109,8 @@ export const checkBenchmark: Benchmark = {
       const denial = figure({ id: 'revocation-to-denial', label: 'Revocation to first DENY without minPosition', unit: 'ms', higherIsBetter: false,
         ours: series('p99 of samples', [revocationP99]), value: revocationP99, target: { atMost: 100, of: 'p99 of all samples' } });
 
+      const cost = await readCost(database.url, sizes.subjects);
+      ctx.log(`  read-model lookup: ${cost.buffersPerSubject.toFixed(1)} buffers per subject, ${cost.readsPerSubject.toFixed(2)} read in, ${cost.microsPerRead.toFixed(0)} µs per read`);
       let profile: BenchResult['profile'];
       if (!ctx.smoke && (!throughput.met || !p99.met)) {
         ctx.log('targets missed: profiling the ledger (node --cpu-prof, pg_stat_activity samples) under the same load');
@@ -145,6 +148,7 @@ export const checkBenchmark: Benchmark = {
           detail: `${revocation.withMinPositionAllowed} of ${sizes.revocations} answered ALLOW`,
         }],
         profile,
+        extra: { readCost: cost },
         notes: [],
       };
     } finally {

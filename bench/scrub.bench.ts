@@ -11,6 +11,7 @@ import { PgDatabase } from '@app/platform/database';
 import { EligibilityReadModel } from '@app/projections';
 import { decide } from '../apps/ledger-api/src/eligibility/check/check.handler';
 import { type Benchmark, type BenchContext, type BenchResult, figure, median, now, series } from './lib/harness';
+import { readCost } from './lib/read-cost';
 import { prepareSchema, SEED_TENANT, seedSubjects } from './lib/seed';
 import { type Ledger, profileLedger, startLedger } from './lib/server';
 
@@ -132,6 +133,7 @@ export const scrubBenchmark: Benchmark = {
       await db.close();
     }
     ctx.log(`  one batch apart: read-model round trip for 1,000 lines ${median(snapshotMs).toFixed(1)} ms, deciding them ${median(evaluateMs).toFixed(1)} ms`);
+    const cost = await readCost(database.url, sizes.subjects);
     const throughput = figure({ id: 'scrub-throughput', label: `Scrub of a ${sizes.lines.toLocaleString('en-US')}-line CSV, ${sizes.subjects.toLocaleString('en-US')} subjects`, unit: 'lines/s',
       higherIsBetter: true, ours: series('ledger', rates), target: { atLeast: 100_000 } });
     const memory = figure({ id: 'scrub-peak-rss', label: 'Peak RSS of the ledger process during the scrubs (VmHWM)', unit: 'MiB',
@@ -157,7 +159,7 @@ export const scrubBenchmark: Benchmark = {
       profile,
       extra: {
         snapshotMs: median(snapshotMs), evaluateMs: median(evaluateMs), idleRssMiB: idleRss, roundPeaksMiB: roundPeaks,
-        cappedPeakMiB: cappedPeak, cappedRate, cappedOldSpaceMiB: CAPPED_OLD_SPACE_MIB,
+        cappedPeakMiB: cappedPeak, cappedRate, cappedOldSpaceMiB: CAPPED_OLD_SPACE_MIB, readCost: cost,
       },
       notes: [],
     };
