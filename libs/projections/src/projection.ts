@@ -39,9 +39,10 @@ export const CHECKPOINTS_MIGRATION = {
 
 /**
  * Every projection's live tables, created by migration so that a fresh database answers queries at once. A new
- * version of a projection drops the tables of the old one and sets its checkpoint back to the start of the log: its
- * projector replays every event into the new tables (readiness reports the lag meanwhile; `ledgerctl projections
- * rebuild` does the same without the window).
+ * version of a projection drops the tables of the old one and sets its checkpoint back to the start of the log (and
+ * forgets its partitions, which partitioned projectors create again from that checkpoint): its projector replays every
+ * event into the new tables (readiness reports the lag meanwhile; `ledgerctl projections rebuild` does the same
+ * without the window).
  */
 export function projectionMigrations(projections: readonly Projection[]): { id: string; sql: string }[] {
   return [
@@ -52,7 +53,10 @@ export function projectionMigrations(projections: readonly Projection[]): { id: 
         ? p.createSql(liveTables(p))
         : `${p.tables.map((t) => `DROP TABLE IF EXISTS ${t};`).join('\n')}
            ${p.createSql(liveTables(p))};
-           UPDATE projection_checkpoints SET position = 0, updated_at = now() WHERE name = '${p.name}';`,
+           UPDATE projection_checkpoints SET position = 0, updated_at = now() WHERE name = '${p.name}';
+           DO $$ BEGIN
+             IF to_regclass('projection_partitions') IS NOT NULL THEN DELETE FROM projection_partitions WHERE name = '${p.name}'; END IF;
+           END $$;`,
     })),
   ];
 }

@@ -36,11 +36,14 @@ describe('eligibility read model upgrade from version 1', () => {
     // The database as version 1 left it: its tables projected to the head, no policy views, its migration recorded.
     await db.query('DROP TABLE rm_subject_views, rm_contact_views');
     await db.query("UPDATE ledger_migrations SET id = 'projections-002-eligibility-v1' WHERE id = 'projections-002-eligibility-v2'");
+    // ... and partitions a partitioned projector had taken, which would otherwise resume from the head.
+    await db.query("INSERT INTO projection_partitions (name, partition, partitions, position) VALUES ('eligibility', 0, 1, $1)", [head.toString()]);
 
     const applied = await migrate(db, projectionMigrations(PROJECTIONS));
     expect(applied).toEqual(['projections-002-eligibility-v2']);
     expect(await projector.checkpoint('eligibility')).toBe(0n);
     expect((await db.query<{ n: string }>('SELECT count(*) AS n FROM rm_subject_states'))[0].n).toBe('0');
+    expect(await db.query("SELECT 1 FROM projection_partitions WHERE name = 'eligibility'")).toEqual([]);
 
     await projector.catchUp();
     expect(await projector.checkpoint('eligibility')).toBe(head);
