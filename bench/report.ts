@@ -257,7 +257,7 @@ function section(r: Result, images: string[]): string {
       `${BOUNDS[`${f.id}-stretch`]?.(r, f) ?? ''}`, '');
   }
   if (r.profile) {
-    out.push(`<details><summary>Profile: ${escapeXml(r.profile.of)} (node --cpu-prof over the process's life, start-up included; pg_stat_activity sampled every 20 ms)</summary>`, '',
+    out.push(`<details><summary>Profile: ${escapeXml(r.profile.of)} (node --cpu-prof, ${r.profile.span ?? "over the process's life, start-up included"}; pg_stat_activity sampled every 20 ms)</summary>`, '',
       'Self time by area:', '', '| Area | Self time |', '| --- | --- |', ...r.profile.areas.map((a) => `| ${a.area} | ${a.selfPercent}% |`), '',
       'Top functions by self time:', '', '| Function | Where | Self time |', '| --- | --- | --- |',
       ...r.profile.top.map((t) => `| \`${t.function}\` | ${t.where || '—'} | ${t.selfPercent}% |`), '');

@@ -65,6 +65,8 @@ export interface BenchResult {
   /** A CPU profile summary (node --cpu-prof) of the process under test, when a target was missed. */
   profile?: {
     of: string;
+    /** Which samples the summary counts; the whole life of the process, start-up included, when absent. */
+    span?: string;
     top: { function: string; where: string; selfPercent: number }[];
     areas: { area: string; selfPercent: number }[];
     /** What the database's active backends were doing meanwhile (pg_stat_activity samples). */

@@ -60,11 +60,14 @@ export async function readCost(url: string, subjects: number, probes = 5): Promi
 /** One sentence for the report: where the lookup's time goes in the database. */
 export function describeReadCost(c: ReadCost | undefined): string {
   if (!c) return '';
+  const num = (n: number | null, digits: number) => (typeof n === 'number' && Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
   const mib = (n: number | undefined) => (n === undefined ? 'n/a' : `${Math.round(n).toLocaleString('en-US')} MiB`);
   const naive = c.tables.naive_authorizations === undefined ? '' : `; the naive table ${mib(c.tables.naive_authorizations)}`;
   return `The policy views of the subjects take ${mib(c.tables.rm_subject_views)} with their index (the full states ` +
     `${mib(c.tables.rm_subject_states)}${naive}), against shared_buffers of ` +
-    `${mib(c.sharedBuffersMiB)}: a lookup of a random subject touches ${c.buffersPerSubject.toFixed(1)} buffers and reads ` +
-    `${c.readsPerSubject.toFixed(2)} of them in, at ${c.microsPerRead.toFixed(0)} µs per read on this VM (measured with track_io_timing: ` +
-    'each read is a system call, and this VM\'s kernel pages out memory left untouched for a while (DAMON pageout), so some reads wait for the disk).';
+    `${mib(c.sharedBuffersMiB)}: a lookup of a random subject touches ${num(c.buffersPerSubject, 1)} buffers and reads ` +
+    (Number.isFinite(c.microsPerRead) && c.microsPerRead !== null
+      ? `${num(c.readsPerSubject, 2)} of them in, at ${num(c.microsPerRead, 0)} µs per read on this VM (measured with track_io_timing: ` +
+        'each read is a system call, and this VM\'s kernel pages out memory left untouched for a while (DAMON pageout), so some reads wait for the disk).'
+      : 'none of them in (every page was in shared_buffers).');
 }

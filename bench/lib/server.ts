@@ -133,21 +133,47 @@ export function startBaseline(kind: 'bare' | 'naive', databaseUrl: string, optio
 
 interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
 
-/** The functions that took the most self time in the newest .cpuprofile of a folder, as percentages of all samples. */
-export function summariseProfile(dir: string, top = 15): { function: string; where: string; selfPercent: number }[] {
+/** A span of the monotonic clock in microseconds: V8 stamps its samples on it, `process.hrtime` reads it. */
+export interface Window { fromMicros: number; toMicros: number }
+
+export function monotonicMicros(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
+/**
+ * The samples of the newest .cpuprofile of a folder (the node of each), those taken within `window` when one is given:
+ * the load alone, not the start-up (module loading) or the idle seconds after.
+ */
+function loadSamples(dir: string, window?: Window): { byId: Map<number, ProfileNode>; samples: number[] } {
   const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort();
-  if (files.length === 0) return [];
-  const profile = JSON.parse(readFileSync(join(dir, files[files.length - 1]), 'utf8')) as { nodes: ProfileNode[]; samples: number[] };
+  if (files.length === 0) return { byId: new Map(), samples: [] };
+  const profile = JSON.parse(readFileSync(join(dir, files[files.length - 1]), 'utf8')) as {
+    nodes: ProfileNode[]; samples: number[]; startTime: number; timeDeltas: number[];
+  };
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  if (!window) return { byId, samples: profile.samples };
+  const samples: number[] = [];
+  let at = profile.startTime;
+  profile.samples.forEach((id, i) => {
+    at += profile.timeDeltas[i] ?? 0;
+    if (at >= window.fromMicros && at <= window.toMicros) samples.push(id);
+  });
+  return { byId, samples };
+}
+
+/** The functions that took the most self time in the newest .cpuprofile of a folder, as percentages of its samples. */
+export function summariseProfile(dir: string, top = 15, window?: Window): { function: string; where: string; selfPercent: number }[] {
+  const { byId, samples } = loadSamples(dir, window);
+  if (samples.length === 0) return [];
   const self = new Map<string, number>();
-  for (const id of profile.samples) {
+  for (const id of samples) {
     const node = byId.get(id)!;
     const url = node.callFrame.url.replace(`file://${ROOT}/`, '').replace(/^\.cache\/bench-build-\d+\//, '').replace(/^.*node_modules\//, 'node_modules/');
     const name = node.callFrame.functionName || '(anonymous)';
     const key = `${name}\t${url ? `${url}:${node.callFrame.lineNumber + 1}` : ''}`;
     self.set(key, (self.get(key) ?? 0) + 1);
   }
-  const total = profile.samples.length;
+  const total = samples.length;
   return [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([key, n]) => {
     const [fn, where] = key.split('\t');
     return { function: fn, where, selfPercent: Math.round((n / total) * 1000) / 10 };
@@ -155,13 +181,11 @@ export function summariseProfile(dir: string, top = 15): { function: string; whe
 }
 
 /** Self time grouped by package or area (node_modules/<pkg>, apps/..., libs/..., node internals, idle, gc). */
-export function profileByArea(dir: string): { area: string; selfPercent: number }[] {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort();
-  if (files.length === 0) return [];
-  const profile = JSON.parse(readFileSync(join(dir, files[files.length - 1]), 'utf8')) as { nodes: ProfileNode[]; samples: number[] };
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+export function profileByArea(dir: string, window?: Window): { area: string; selfPercent: number }[] {
+  const { byId, samples } = loadSamples(dir, window);
+  if (samples.length === 0) return [];
   const areas = new Map<string, number>();
-  for (const id of profile.samples) {
+  for (const id of samples) {
     const { functionName, url } = byId.get(id)!.callFrame;
     let area: string;
     if (functionName === '(idle)' || functionName === '(program)' || functionName === '(garbage collector)') area = functionName;
@@ -172,13 +196,13 @@ export function profileByArea(dir: string): { area: string; selfPercent: number 
     else area = url.replace(`file://${ROOT}/`, '').replace(/^\.cache\/bench-build-\d+\//, '').split('/').slice(0, 3).join('/');
     areas.set(area, (areas.get(area) ?? 0) + 1);
   }
-  const total = profile.samples.length;
+  const total = samples.length;
   return [...areas.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([area, n]) => ({ area, selfPercent: Math.round((n / total) * 1000) / 10 }));
 }
 
 /**
  * Runs `drive` against a ledger started under `node --cpu-prof`, sampling the database's waits meanwhile, and
- * summarises both: where the ledger spends its CPU, and what PostgreSQL's backends wait on.
+ * summarises both over the time `drive` ran: where the ledger spends its CPU, and what PostgreSQL's backends wait on.
  */
 export async function profileLedger(databaseUrl: string, dataDir: string, profDir: string, of: string,
   drive: (ledger: Ledger) => Promise<void>, compiled = true): Promise<NonNullable<import('./harness').BenchResult['profile']>> {
@@ -186,15 +210,18 @@ export async function profileLedger(databaseUrl: string, dataDir: string, profDi
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { sampleWaits } = require('./waits') as typeof import('./waits');
   let waits: Awaited<ReturnType<Awaited<ReturnType<typeof sampleWaits>>['stop']>> = [];
+  const window: Window = { fromMicros: 0, toMicros: 0 };
   try {
     const sampler = await sampleWaits(databaseUrl);
     try {
+      window.fromMicros = monotonicMicros();
       await drive(ledger);
     } finally {
+      window.toMicros = monotonicMicros();
       waits = await sampler.stop();
     }
   } finally {
     await ledger.stop();
   }
-  return { of, top: summariseProfile(profDir), areas: profileByArea(profDir), waits };
+  return { of, span: 'the samples taken while the load ran', top: summariseProfile(profDir, 15, window), areas: profileByArea(profDir, window), waits };
 }
