@@ -5,6 +5,7 @@
  */
 import { PgDatabase } from '@app/platform/database';
 import { subjectStreamId } from '@app/domain';
+import { median } from './harness';
 import { SEED_TENANT } from './seed';
 
 export interface ReadCost {
@@ -19,8 +20,6 @@ export interface ReadCost {
 }
 
 type Plan = { Plan: { 'Shared Hit Blocks': number; 'Shared Read Blocks': number; 'I/O Read Time'?: number } };
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 
 export async function readCost(url: string, subjects: number, probes = 5): Promise<ReadCost> {
   const db = new PgDatabase(url, { max: 1 });

@@ -40,11 +40,6 @@ export type ContactFact = Fact &
     | { kind: 'undeliverable'; source: OptOutSource }
   );
 
-/** A contact's opt-out or opt-in, in the shape the C7 ordering reads. */
-export type ContactChoiceFact = Extract<ContactFact, { kind: 'opted-out' | 'opted-in' }> & {
-  choice: 'opt-out' | 'opt-in';
-};
-
 /** T1: a text that merely contained a revocation word, awaiting (or having had) a person's decision. */
 export interface SmsReviewItem extends Fact {
   reviewId: string;
@@ -83,6 +78,7 @@ export function initialContactState(ids: { tenantId?: string; contactKey?: strin
   };
 }
 
+/** A contact's opt-outs and opt-ins, in the shape the C7 ordering reads (from its state or its policy view). */
 export function contactChoices<F extends ContactFactView>(
   state: { history: readonly F[] },
 ): (Extract<F, { kind: 'opted-out' | 'opted-in' }> & { choice: 'opt-out' | 'opt-in' })[] {

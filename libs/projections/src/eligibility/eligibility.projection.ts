@@ -1,6 +1,6 @@
 import {
   contactChoices, contactDecider, contactStreamId, type ContactState, fromWireEvent, linkedContacts, optOutsInForce,
-  type RecordedRef, subjectDecider, subjectStreamId, type SubjectState, subjectView, tenantDecider, tenantStreamId, type TenantState,
+  type RecordedRef, subjectDecider, subjectStreamId, type SubjectState, subjectView, tenantDecider, type TenantState,
   undeliverableFacts, contactView,
 } from '@app/domain';
 import type { RecordedEvent } from '@app/event-store';
