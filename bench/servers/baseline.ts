@@ -14,7 +14,12 @@ import { decide } from '../../apps/ledger-api/src/eligibility/check/check.handle
 const TENANT = 'bench';
 
 async function main(): Promise<void> {
-  const db = new PgDatabase(process.env.DATABASE_URL!, { max: 10, applicationName: `bench-${process.env.BASELINE}` });
+  // The bare route runs the ledger's lookup the way the ledger runs it: on a pool planning it once (generic plans).
+  const db = new PgDatabase(process.env.DATABASE_URL!, {
+    max: 10,
+    applicationName: `bench-${process.env.BASELINE}`,
+    planCacheMode: process.env.BASELINE === 'bare' ? 'force_generic_plan' : undefined,
+  });
   const app = Fastify({ logger: false });
   if (process.env.BASELINE === 'bare') {
     const readModel = new EligibilityReadModel(db);

@@ -12,6 +12,13 @@ export interface PgDatabaseOptions {
    * turn off behind a pooler in transaction mode (PgBouncer before 1.21), which cannot keep prepared statements.
    */
   preparedStatements?: boolean;
+  /**
+   * PostgreSQL's `plan_cache_mode` on every connection of this pool; default: the server's (normally `auto`, which
+   * keeps re-planning a prepared statement while its generic plan is priced above the custom ones — as for keys passed
+   * as an array, priced at 10 elements when a call passes 1 or 2). `force_generic_plan` plans each statement once per
+   * connection: give it to a pool whose statements have one good plan for every argument, not to the main pool.
+   */
+  planCacheMode?: 'auto' | 'force_generic_plan' | 'force_custom_plan';
 }
 
 /** Distinct statement texts named; past this, statements run unnamed (generated SQL must not grow it forever). */
@@ -33,6 +40,7 @@ export class PgDatabase implements Database {
       max: options.max ?? 10,
       application_name: options.applicationName ?? 'consent-ledger',
     };
+    if (options.planCacheMode !== undefined) addStartupOptions(config, `-c plan_cache_mode=${options.planCacheMode}`);
     this.prepare = options.preparedStatements ?? true;
     this.pool = new Pool(config);
     // An idle client losing its connection must not crash the process; the pool replaces it.
@@ -131,6 +139,21 @@ export class PgDatabase implements Database {
       this.listener = connecting;
     }
     return this.listener;
+  }
+}
+
+/**
+ * Appends settings to the `options` startup parameter, after those already asked for. pg sends one: the connection
+ * string's `options` when it has one (config.options is then ignored), else config.options, else PGOPTIONS.
+ */
+function addStartupOptions(config: PoolConfig, settings: string): void {
+  const url = config.connectionString && URL.canParse(config.connectionString) ? new URL(config.connectionString) : undefined;
+  const inUrl = url?.searchParams.get('options');
+  if (url && inUrl) {
+    url.searchParams.set('options', `${inUrl} ${settings}`);
+    config.connectionString = url.toString();
+  } else {
+    config.options = [process.env.PGOPTIONS, settings].filter(Boolean).join(' ');
   }
 }
 
