@@ -1,13 +1,14 @@
 /**
  * bench check (issue 4): single eligibility checks against a read model of 1,000,000 subjects at 50 concurrent
  * connections — checks/s and p50/p99 — beside the naive design measured in the same run (one SQL query per check
- * assembled in the controller over a plain authorizations table, a hand-written rule), alternating A B A B.
+ * assembled in the controller over a plain authorizations table, a hand-written rule), alternating A B A B (and a constant-answer ceiling, A B C A B C).
  * Then revocation-to-denial on the same ledger: the time from a revoke command's response to the first DENY of a
  * check without minPosition, and a check with the revoke's position as minPosition, which must always DENY.
  */
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { alternate, type Benchmark, type BenchContext, type BenchResult, figure, now, percentile, series } from './lib/harness';
+import { cpuPerRequest, type CpuPerRequest, medianCpu } from './lib/cpu';
 import { assertHealthy, load, type LoadResult } from './lib/load';
 import { readCost } from './lib/read-cost';
 import { prepareSchema, seedSubjects } from './lib/seed';
@@ -81,18 +82,35 @@ export const checkBenchmark: Benchmark = {
     const dataDir = mkdtempSync(join(ctx.tmpDir, 'check-ledger-'));
     let ledger = await startLedger(database.url, dataDir, { compiled: !ctx.smoke });
     const naive = await startBaseline('naive', database.url);
+    // What this machine and this load generator can do at all: a bare Fastify route answering a fixed decision.
+    const ceiling = await startBaseline('constant', database.url);
     try {
       const body = () => ({ subjectId: `s${1 + Math.floor(Math.random() * sizes.subjects)}`, channel: 'email', purpose: 'marketing' });
       const runOurs = (seconds: number) => load({ url: ledger.url, path: '/v1/eligibility/check', connections: CONNECTIONS, seconds,
         headers: { authorization: `Bearer ${ledger.token}` }, body });
       const runNaive = (seconds: number) => load({ url: naive.url, path: '/check', connections: CONNECTIONS, seconds, body });
+      const runCeiling = (seconds: number) => load({ url: ceiling.url, path: '/check', connections: CONNECTIONS, seconds, body });
+      const cpu = new Map<string, CpuPerRequest[]>([['ledger', []], ['naive', []], ['ceiling', []]]);
+      const measured = async (name: string, pid: number, run: () => Promise<LoadResult>) => {
+        const { result, cpu: used } = await cpuPerRequest(pid, run, (r) => r.requests);
+        assertHealthy(name, result);
+        cpu.get(name)!.push(used);
+        return result;
+      };
       ctx.log('warm-up');
       assertHealthy('ledger warm-up', await runOurs(sizes.warmup));
       assertHealthy('naive warm-up', await runNaive(sizes.warmup));
+      assertHealthy('ceiling warm-up', await runCeiling(sizes.warmup));
       const runs = await alternate<LoadResult>(ctx, 'check', ctx.rounds, [
-        { name: 'ledger', run: async () => { const r = await runOurs(sizes.seconds); assertHealthy('ledger', r); return r; } },
-        { name: 'naive', run: async () => { const r = await runNaive(sizes.seconds); assertHealthy('naive', r); return r; } },
+        { name: 'ledger', run: () => measured('ledger', ledger.pid, () => runOurs(sizes.seconds)) },
+        { name: 'naive', run: () => measured('naive', naive.pid, () => runNaive(sizes.seconds)) },
+        { name: 'ceiling', run: () => measured('ceiling', ceiling.pid, () => runCeiling(sizes.seconds)) },
       ]);
+      const cpuOf = (name: string) => medianCpu(cpu.get(name)!);
+      ctx.log(`  CPU per request (µs: server, postgres, load generator, machine): ${['ledger', 'naive', 'ceiling'].map((n) => {
+        const c = cpuOf(n);
+        return `${n} ${[c.server, c.postgres, c.loadGenerator, c.machine].map((v) => v.toFixed(0)).join('/')}`;
+      }).join('; ')}`);
 
       ctx.log(`revocation-to-denial: ${sizes.revocations} samples`);
       const revocation = await revocationToDenial(ledger, sizes.revocations, ctx.log);
@@ -130,6 +148,8 @@ export const checkBenchmark: Benchmark = {
           `for the baseline, in a plain naive_authorizations table. autocannon, ${CONNECTIONS} connections, ${sizes.seconds} s per round, a random subject per request ` +
           `(marketing by email). Ledger: apps/ledger-api in its own process (roles api,projector), the full route. Naive: bare Fastify in its own process, ` +
           `one SELECT of the subject's authorization rows and a hand-written rule (no preferences, contacts or tenant settings). ` +
+          `Ceiling: bare Fastify answering a fixed decision to the same requests (no lookup), alternated with both. CPU per request by process ` +
+          `from /proc over each round (the load generator, autocannon, runs in the benchmark process). ` +
           `Revocation-to-denial: ${sizes.revocations} subjects granted over HTTP, each revoked; the clock starts when the revoke response arrives and stops at ` +
           `the first DENY of a check without minPosition, polled back to back; then a check with minPosition = the revoke's position.`,
         sizes: { subjects: sizes.subjects, connections: CONNECTIONS, secondsPerRound: sizes.seconds, rounds: ctx.rounds, revocations: sizes.revocations },
@@ -148,12 +168,17 @@ export const checkBenchmark: Benchmark = {
           detail: `${revocation.withMinPositionAllowed} of ${sizes.revocations} answered ALLOW`,
         }],
         profile,
-        extra: { readCost: cost },
+        extra: {
+          readCost: cost,
+          cpuPerCheck: { ledger: cpuOf('ledger'), naive: cpuOf('naive'), ceiling: cpuOf('ceiling') },
+          ceilingPerSecond: series('ceiling', get('ceiling', 'perSecond')).median,
+        },
         notes: [],
       };
     } finally {
       await ledger.stop();
       await naive.stop();
+      await ceiling.stop();
     }
   },
 };

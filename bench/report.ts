@@ -18,7 +18,7 @@ type Result = BenchResult & { machine?: MachineInfo };
 
 /** Why a figure misses its target, when it does: the measured cause, written from the profiles of the runs. */
 const BOUNDS: Record<string, (r: Result, f: Figure) => string> = {
-  'check-throughput': (r) => checkBound(r, 'naive'),
+  'check-throughput': (r) => `${checkBound(r, 'naive')} ${checkBudget(r)}`,
   'check-p99': (r) => checkBound(r, 'naive'),
   'http-overhead': (r) => checkBound(r, 'bare'),
   'append-throughput-stretch': (r) => {
@@ -59,7 +59,7 @@ const BOUNDS: Record<string, (r: Result, f: Figure) => string> = {
     const share = (re: RegExp) => waits.filter((w) => re.test(w.what)).reduce((sum, w) => sum + w.percent, 0);
     return `${parts}In the profiled scrub the snapshot query took ${fmt(share(/rm_subject_views/))}% of the sampled database time: ` +
       `${fmt(share(/IO:DataFileRead.*rm_subject_views/))}% reading pages in and ${fmt(share(/^CPU.*rm_subject_views/))}% CPU. ` +
-      `${describeReadCost(b?.readCost)} ${cpuSummary(r)} ` +
+      `${describeReadCost(b?.readCost)} ${cpuSummary(r)} ${scrubBudget(r)} ` +
       'The views already hold only what evaluate reads; 100,000 lines/s would need the list read as a set (one pass over the read model joined to the ' +
       'whole list, instead of a probe per line whose pages are read in one system call at a time) or the views held where no read is needed, ' +
       'neither built.';
@@ -102,6 +102,42 @@ function checkBound(r: Result, baseline: 'naive' | 'bare'): string {
     `generator. Its largest self times: socket writes (writev) ${fmt(sumTop(/^writev/))}%, token verification (jose, WebCrypto) ` +
     `${fmt(tokens)}%, ${pipeline} and GC ${fmt(sumAreas(/garbage/))}%. ${databaseAndCost} ` +
     'The naive baseline reads a plain table and answers with a hand-written rule, with none of the pipeline.';
+}
+
+type Cpu = import('./lib/cpu').CpuPerRequest;
+const cpuText = (c: Cpu) => `${fmt(c.server, 'µs')} in the server, ${fmt(c.postgres, 'µs')} in PostgreSQL, ${fmt(c.loadGenerator, 'µs')} in the load generator`;
+
+/** The CPU arithmetic of the check targets on this machine, from /proc over the rounds (bench/lib/cpu). */
+function checkBudget(r: Result): string {
+  const x = r.extra as { cpuPerCheck?: { ledger: Cpu; naive: Cpu; ceiling: Cpu }; ceilingPerSecond?: number } | undefined;
+  const naive = r.figures.find((f) => f.id === 'check-throughput')?.baseline?.median;
+  if (!x?.cpuPerCheck || x.ceilingPerSecond === undefined || naive === undefined) return '';
+  const { ledger, naive: n, ceiling: c } = x.cpuPerCheck;
+  const cores = r.machine?.cpus ?? 2;
+  const at5000 = (cores * 1e6) / 5000;
+  const at3x = (cores * 1e6) / (3 * naive);
+  const verdict3x = at3x < c.machine
+    ? `less than the machine spends on one request of the constant route (${fmt(c.machine, 'µs')}): 3x the naive rate is beyond any route on ` +
+      'this machine while the load generator shares it.'
+    : `against ${fmt(c.machine, 'µs')} for one request of the constant route.`;
+  return `Where the ${cores} cores went, per check (median of rounds, from /proc): the ledger route ${cpuText(ledger)} ` +
+    `(${fmt(ledger.machine, 'µs')} of machine time); the naive route ${cpuText(n)} (${fmt(n.machine, 'µs')}). A bare Fastify route ` +
+    `answering a fixed decision, with no lookup at all, ran ${fmt(x.ceilingPerSecond, 'requests/s')} at ${fmt(c.machine, 'µs')} of machine ` +
+    `time per request. 5,000 checks/s allows ${fmt(at5000, 'µs')} of machine time per check for everything, the load generator included; ` +
+    `3x the naive rate (${fmt(3 * naive, 'checks/s')}) allows ${fmt(at3x, 'µs')}, ${verdict3x}`;
+}
+
+/** The CPU arithmetic of the scrub target: what the machine spent per line, and what Node alone needs per line. */
+function scrubBudget(r: Result): string {
+  const x = r.extra as { cpuPerLine?: Cpu; nodePerLine?: { csvMicros: number; decodeMicros: number; decideMicros: number; floorMicros: number } } | undefined;
+  if (!x?.cpuPerLine || !x.nodePerLine) return '';
+  const cores = r.machine?.cpus ?? 2;
+  const p = x.nodePerLine;
+  return `Per line the machine spent ${fmt(x.cpuPerLine.machine, 'µs')}: ${cpuText(x.cpuPerLine)} (the client streaming the list); ` +
+    `100,000 lines/s allows ${fmt((cores * 1e6) / 100_000, 'µs')} on ${cores} cores. Node alone, with the database answering instantly, ` +
+    `spends ${fmt(p.floorMicros, 'µs')} per line on one core: reading the CSV ${fmt(p.csvMicros, 'µs')}, decoding the views from JSON ` +
+    `${fmt(p.decodeMicros, 'µs')}, deciding ${fmt(p.decideMicros, 'µs')} — at most ${fmt(1e6 / p.floorMicros, 'lines/s')} for one request ` +
+    'before any I/O, answer encoding or garbage collection.';
 }
 
 function accessLogBound(r: Result): string {

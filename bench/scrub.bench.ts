@@ -10,7 +10,9 @@ import { once } from 'node:events';
 import { PgDatabase } from '@app/platform/database';
 import { EligibilityReadModel } from '@app/projections';
 import { decide } from '../apps/ledger-api/src/eligibility/check/check.handler';
+import { csvLines } from '../apps/ledger-api/src/eligibility/scrub/scrub-lines';
 import { type Benchmark, type BenchContext, type BenchResult, figure, median, now, series } from './lib/harness';
+import { cpuPerRequest, type CpuPerRequest, medianCpu } from './lib/cpu';
 import { readCost } from './lib/read-cost';
 import { prepareSchema, SEED_TENANT, seedSubjects } from './lib/seed';
 import { type Ledger, profileLedger, startLedger } from './lib/server';
@@ -85,10 +87,12 @@ export const scrubBenchmark: Benchmark = {
     let peak = NaN;
     let denied = 0;
     const roundPeaks: number[] = [];
+    const cpu: CpuPerRequest[] = [];
     try {
       idleRss = ledger.rssMiB();
       for (let round = 0; round < sizes.rounds; round++) {
-        const result = await scrub(ledger, list);
+        const { result, cpu: used } = await cpuPerRequest(ledger.pid, () => scrub(ledger, list), () => sizes.lines);
+        cpu.push(used);
         if (result.lines !== sizes.lines + 1) throw new Error(`the scrub answered ${result.lines} lines for ${sizes.lines} (+ header)`);
         rates.push(sizes.lines / result.seconds);
         denied = result.denied;
@@ -114,9 +118,10 @@ export const scrubBenchmark: Benchmark = {
       await capped.stop();
     }
     // What one batch of the scrub costs apart: the read-model round trip for 1,000 lines, and deciding them.
-    const db = new PgDatabase(database.url, { max: 1 });
+    const db = new PgDatabase(database.url, { max: 1, planCacheMode: 'force_generic_plan' }); // as the ledger's read pool
     const snapshotMs: number[] = [];
     const evaluateMs: number[] = [];
+    const decodeMicros: number[] = [];
     try {
       const readModel = new EligibilityReadModel(db);
       const at = new Date().toISOString();
@@ -128,11 +133,24 @@ export const scrubBenchmark: Benchmark = {
         t = now();
         for (const id of ids) decide(snapshot, id, undefined, { channel: 'email', purpose: 'marketing', usesPart2Data: false }, at, at);
         evaluateMs.push(now() - t);
+        // The share of the round trip that is Node turning the stored views back into objects.
+        const texts = [...snapshot.subjects.values(), ...snapshot.contacts.values()].map((v) => JSON.stringify(v));
+        t = now();
+        for (const text of texts) JSON.parse(text);
+        decodeMicros.push(((now() - t) * 1000) / ids.length);
       }
     } finally {
       await db.close();
     }
     ctx.log(`  one batch apart: read-model round trip for 1,000 lines ${median(snapshotMs).toFixed(1)} ms, deciding them ${median(evaluateMs).toFixed(1)} ms`);
+    // Reading the list alone, with the route's own CSV reader: what a line costs before anything is looked up.
+    let t = now();
+    let read = 0;
+    for await (const _ of csvLines(createReadStream(list), () => undefined)) read++;
+    const csvMicrosPerLine = ((now() - t) * 1000) / read;
+    const nodeFloorMicros = csvMicrosPerLine + median(decodeMicros) + median(evaluateMs);
+    ctx.log(`  Node alone, per line: reading the CSV ${csvMicrosPerLine.toFixed(1)} µs, decoding views ${median(decodeMicros).toFixed(1)} µs, deciding ${median(evaluateMs).toFixed(1)} µs`);
+    const cpuPerLine = medianCpu(cpu);
     const cost = await readCost(database.url, sizes.subjects);
     const throughput = figure({ id: 'scrub-throughput', label: `Scrub of a ${sizes.lines.toLocaleString('en-US')}-line CSV, ${sizes.subjects.toLocaleString('en-US')} subjects`, unit: 'lines/s',
       higherIsBetter: true, ours: series('ledger', rates), target: { atLeast: 100_000 } });
@@ -153,13 +171,16 @@ export const scrubBenchmark: Benchmark = {
       method: `${sizes.subjects.toLocaleString('en-US')} subjects seeded in the eligibility read model (states folded by the deciders, copied by SQL; half with a linked email and its contact state). ` +
         `A ${sizes.lines.toLocaleString('en-US')}-line CSV (subjectId,email,campaign; a tenth with the address only, 1% malformed addresses) is streamed to POST ` +
         `/v1/eligibility/scrub?channel=email&purpose=marketing on the ledger in its own process, and the CSV answer streamed back and counted; ${sizes.rounds} rounds on one ledger process. ` +
-        `Peak RSS is the process's VmHWM from /proc after the rounds (idle RSS after start: ${idleRss.toFixed(0)} MiB).`,
+        `Peak RSS is the process's VmHWM from /proc after the rounds (idle RSS after start: ${idleRss.toFixed(0)} MiB). CPU per line by process from /proc ` +
+        `over each round. Measured apart in the benchmark process: reading the list with the route's CSV reader (csvLines), decoding the views of a ` +
+        `batch (JSON.parse) and deciding its lines (decide/evaluate).`,
       sizes: { subjects: sizes.subjects, lines: sizes.lines, rounds: sizes.rounds, deniedLinesPerScrub: denied },
       figures: [throughput, memory],
       profile,
       extra: {
         snapshotMs: median(snapshotMs), evaluateMs: median(evaluateMs), idleRssMiB: idleRss, roundPeaksMiB: roundPeaks,
         cappedPeakMiB: cappedPeak, cappedRate, cappedOldSpaceMiB: CAPPED_OLD_SPACE_MIB, readCost: cost,
+        cpuPerLine, nodePerLine: { csvMicros: csvMicrosPerLine, decodeMicros: median(decodeMicros), decideMicros: median(evaluateMs), floorMicros: nodeFloorMicros },
       },
       notes: [],
     };

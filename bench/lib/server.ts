@@ -127,7 +127,7 @@ export async function startLedger(databaseUrl: string, dataDir: string,
   return { ...server, token };
 }
 
-export function startBaseline(kind: 'bare' | 'naive', databaseUrl: string, options: { cpuProfDir?: string } = {}): Promise<Server> {
+export function startBaseline(kind: 'bare' | 'naive' | 'constant', databaseUrl: string, options: { cpuProfDir?: string } = {}): Promise<Server> {
   return startProcess('bench/servers/baseline.ts', { DATABASE_URL: databaseUrl, BASELINE: kind }, { cpuProfDir: options.cpuProfDir, healthPath: '/nothing' });
 }
 

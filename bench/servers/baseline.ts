@@ -3,7 +3,9 @@
  *  - BASELINE=bare:  POST /check does what the ledger's check does at its core — the same read-model lookup
  *    (EligibilityReadModel.snapshot) and the same decide/evaluate — and nothing else;
  *  - BASELINE=naive: POST /check is the naive design: one SQL query assembled in the controller selects the subject's
- *    authorization rows from a plain table, and a hand-written rule answers.
+ *    authorization rows from a plain table, and a hand-written rule answers;
+ *  - BASELINE=constant: POST /check parses the body and answers a fixed decision, touching nothing: the ceiling of
+ *    this machine and this load generator for the same requests.
  * Env: DATABASE_URL, PORT, BASELINE.
  */
 import Fastify from 'fastify';
@@ -28,6 +30,11 @@ async function main(): Promise<void> {
       const now = new Date().toISOString();
       const snapshot = await readModel.snapshot(TENANT, [body.subjectId], []);
       return decide(snapshot, body.subjectId, undefined, { channel: body.channel as never, purpose: body.purpose as never, usesPart2Data: false }, now, now);
+    });
+  } else if (process.env.BASELINE === 'constant') {
+    app.post('/check', async (request) => {
+      const body = request.body as { subjectId: string };
+      return { decision: 'ALLOW', reasons: [], subjectId: body.subjectId };
     });
   } else {
     app.post('/check', async (request) => {
