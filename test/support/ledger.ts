@@ -38,6 +38,8 @@ export interface TestLedger {
   databaseUrl?: string;
   token(tenant: string, scopes?: string[], subject?: string): Promise<string>;
   request<T = any>(method: string, url: string, options?: RequestOptions): Promise<Response<T>>;
+  /** Stops the application (once), keeping its database and data folder: for tests of what shutdown leaves. */
+  closeApp(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -55,6 +57,8 @@ export async function startLedger(options: {
   const clock = options.clock ?? new FakeClock();
   const app = await createApp(config, { clock, logger: false });
   const keys = await KeySet.loadOrCreate(join(dataDir, 'keys'));
+  let appClosed: Promise<void> | undefined;
+  const closeApp = () => (appClosed ??= app.close());
   return {
     app,
     clock,
@@ -82,8 +86,9 @@ export async function startLedger(options: {
       }
       return { status: response.statusCode, headers: response.headers, body: parsed as any, text: response.body };
     },
+    closeApp,
     async close() {
-      await app.close();
+      await closeApp();
       await database?.drop();
       await rm(dataDir, { recursive: true, force: true });
     },
