@@ -61,7 +61,7 @@ export const httpBenchmark: Benchmark = {
         title: 'HTTP stack overhead: the eligibility check route vs a bare Fastify route',
         method: `${sizes.subjects.toLocaleString('en-US')} subjects seeded in the eligibility read model. autocannon, ${CONNECTIONS} connections, ${sizes.seconds} s per round, ` +
           `a random subject per request (marketing by email). Ledger: apps/ledger-api in its own process (roles api,projector), bearer JWT, the full route. ` +
-          `Bare: Fastify in its own process, POST /check = EligibilityReadModel.snapshot + decide (the same lookup and evaluate), same pool size (10).`,
+          `Bare: Fastify in its own process, POST /check = EligibilityReadModel.snapshot + decide (the same lookup and evaluate), the lookup planned once per connection as on the ledger (generic plans; a pool of 10, the ledger's read pool has 4).`,
         sizes: { subjects: sizes.subjects, connections: CONNECTIONS, secondsPerRound: sizes.seconds, rounds: ctx.rounds },
         figures: [
           throughput,
