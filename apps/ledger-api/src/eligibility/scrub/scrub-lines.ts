@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { parse, type CsvError } from 'csv-parse';
+import { parse } from 'csv-parse';
 
 /** One line of the list as read: the fields to echo, and the identifiers found in it. */
 export interface ScrubLine {
@@ -34,29 +34,34 @@ function identifiers(get: (name: string) => unknown): Pick<ScrubLine, 'subjectId
  * or broken quoting is reported (malformed) in its place and never stops the stream.
  */
 export async function* csvLines(body: Readable, onHeader: (header: string[]) => void): AsyncGenerator<ScrubLine> {
-  const skipped: { lines: number }[] = [];
-  const parser = body.pipe(parse({
+  // Each unreadable line is remembered with the number of records read before it (the parser skips it while parsing,
+  // before it hands on the records after it), and reported in its place. Counting beats asking the parser for each
+  // record's line number (`info: true`), which builds an object per record.
+  const skipped: number[] = [];
+  const parser = parse({
     bom: true,
     relax_column_count: true,
     skip_empty_lines: true,
     skip_records_with_error: true,
-    info: true,
-    on_skip: (error: CsvError | undefined) => {
-      skipped.push({ lines: Number((error as unknown as { lines?: number } | undefined)?.lines ?? Number.MAX_SAFE_INTEGER) });
+    on_skip: () => {
+      skipped.push(parser.info.records);
       return undefined;
     },
-  }));
+  });
+  body.pipe(parser);
   body.on('error', (error) => parser.destroy(error));
   let header: string[] | undefined;
+  let records = 0;
   const malformed = (reason: string): ScrubLine => ({ echo: header!.map(() => ''), malformed: reason });
-  for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+  for await (const record of parser as AsyncIterable<string[]>) {
+    records++;
     if (!header) {
       header = record.map((h) => h.trim());
       if (!ID_COLUMNS.some((c) => header!.includes(c))) throw new ScrubHeaderError('the header row must name subjectId, email or phone');
       onHeader(header);
       continue;
     }
-    while (skipped.length > 0 && skipped[0].lines <= info.lines) {
+    while (skipped.length > 0 && skipped[0] < records) {
       skipped.shift();
       yield malformed('unreadable CSV line');
     }
