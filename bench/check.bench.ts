@@ -1,7 +1,7 @@
 /**
  * bench check (issue 4): single eligibility checks against a read model of 1,000,000 subjects at 50 concurrent
  * connections — checks/s and p50/p99 — beside the naive design measured in the same run (one SQL query per check
- * assembled in the controller over a plain authorizations table, a hand-written rule), alternating A B A B (and a constant-answer ceiling, A B C A B C).
+ * assembled in the controller over a plain authorizations table, a hand-written rule), alternating A B A B (with a constant-answer Fastify ceiling and the bare Nest floor in the same rotation).
  * Then revocation-to-denial on the same ledger: the time from a revoke command's response to the first DENY of a
  * check without minPosition, and a check with the revoke's position as minPosition, which must always DENY.
  */
@@ -12,7 +12,7 @@ import { cpuPerRequest, type CpuPerRequest, medianCpu } from './lib/cpu';
 import { assertHealthy, load, type LoadResult } from './lib/load';
 import { readCost } from './lib/read-cost';
 import { prepareSchema, seedSubjects } from './lib/seed';
-import { type Ledger, profileLedger, startBaseline, startLedger } from './lib/server';
+import { type Ledger, profileLedger, startBaseline, startLedger, startNestFloor } from './lib/server';
 
 const CONNECTIONS = 50;
 
@@ -84,13 +84,16 @@ export const checkBenchmark: Benchmark = {
     const naive = await startBaseline('naive', database.url);
     // What this machine and this load generator can do at all: a bare Fastify route answering a fixed decision.
     const ceiling = await startBaseline('constant', database.url);
+    // ... and the ledger's stack with nothing in it: Nest on Fastify, the validation pipe, the same fixed answer.
+    const floor = await startNestFloor();
     try {
       const body = () => ({ subjectId: `s${1 + Math.floor(Math.random() * sizes.subjects)}`, channel: 'email', purpose: 'marketing' });
       const runOurs = (seconds: number) => load({ url: ledger.url, path: '/v1/eligibility/check', connections: CONNECTIONS, seconds,
         headers: { authorization: `Bearer ${ledger.token}` }, body });
       const runNaive = (seconds: number) => load({ url: naive.url, path: '/check', connections: CONNECTIONS, seconds, body });
       const runCeiling = (seconds: number) => load({ url: ceiling.url, path: '/check', connections: CONNECTIONS, seconds, body });
-      const cpu = new Map<string, CpuPerRequest[]>([['ledger', []], ['naive', []], ['ceiling', []]]);
+      const runFloor = (seconds: number) => load({ url: floor.url, path: '/check', connections: CONNECTIONS, seconds, body });
+      const cpu = new Map<string, CpuPerRequest[]>([['ledger', []], ['naive', []], ['ceiling', []], ['floor', []]]);
       const measured = async (name: string, pid: number, run: () => Promise<LoadResult>) => {
         const { result, cpu: used } = await cpuPerRequest(pid, run, (r) => r.requests);
         assertHealthy(name, result);
@@ -101,13 +104,15 @@ export const checkBenchmark: Benchmark = {
       assertHealthy('ledger warm-up', await runOurs(sizes.warmup));
       assertHealthy('naive warm-up', await runNaive(sizes.warmup));
       assertHealthy('ceiling warm-up', await runCeiling(sizes.warmup));
+      assertHealthy('nest floor warm-up', await runFloor(sizes.warmup));
       const runs = await alternate<LoadResult>(ctx, 'check', ctx.rounds, [
         { name: 'ledger', run: () => measured('ledger', ledger.pid, () => runOurs(sizes.seconds)) },
         { name: 'naive', run: () => measured('naive', naive.pid, () => runNaive(sizes.seconds)) },
         { name: 'ceiling', run: () => measured('ceiling', ceiling.pid, () => runCeiling(sizes.seconds)) },
+        { name: 'floor', run: () => measured('floor', floor.pid, () => runFloor(sizes.seconds)) },
       ]);
       const cpuOf = (name: string) => medianCpu(cpu.get(name)!);
-      ctx.log(`  CPU per request (µs: server, postgres, load generator, machine): ${['ledger', 'naive', 'ceiling'].map((n) => {
+      ctx.log(`  CPU per request (µs: server, postgres, load generator, machine): ${['ledger', 'naive', 'ceiling', 'floor'].map((n) => {
         const c = cpuOf(n);
         return `${n} ${[c.server, c.postgres, c.loadGenerator, c.machine].map((v) => v.toFixed(0)).join('/')}`;
       }).join('; ')}`);
@@ -148,7 +153,8 @@ export const checkBenchmark: Benchmark = {
           `for the baseline, in a plain naive_authorizations table. autocannon, ${CONNECTIONS} connections, ${sizes.seconds} s per round, a random subject per request ` +
           `(marketing by email). Ledger: apps/ledger-api in its own process (roles api,projector), the full route. Naive: bare Fastify in its own process, ` +
           `one SELECT of the subject's authorization rows and a hand-written rule (no preferences, contacts or tenant settings). ` +
-          `Ceiling: bare Fastify answering a fixed decision to the same requests (no lookup), alternated with both. CPU per request by process ` +
+          `Ceiling: bare Fastify answering a fixed decision to the same requests (no lookup); floor: the ledger's stack with nothing in it ` +
+          `(Nest on Fastify, its validation pipe on its request class, the same fixed answer); both alternated with the others. CPU per request by process ` +
           `from /proc over each round (the load generator, autocannon, runs in the benchmark process). ` +
           `Revocation-to-denial: ${sizes.revocations} subjects granted over HTTP, each revoked; the clock starts when the revoke response arrives and stops at ` +
           `the first DENY of a check without minPosition, polled back to back; then a check with minPosition = the revoke's position.`,
@@ -170,8 +176,9 @@ export const checkBenchmark: Benchmark = {
         profile,
         extra: {
           readCost: cost,
-          cpuPerCheck: { ledger: cpuOf('ledger'), naive: cpuOf('naive'), ceiling: cpuOf('ceiling') },
+          cpuPerCheck: { ledger: cpuOf('ledger'), naive: cpuOf('naive'), ceiling: cpuOf('ceiling'), floor: cpuOf('floor') },
           ceilingPerSecond: series('ceiling', get('ceiling', 'perSecond')).median,
+          floorPerSecond: series('floor', get('floor', 'perSecond')).median,
         },
         notes: [],
       };
@@ -179,6 +186,7 @@ export const checkBenchmark: Benchmark = {
       await ledger.stop();
       await naive.stop();
       await ceiling.stop();
+      await floor.stop();
     }
   },
 };

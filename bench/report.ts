@@ -109,10 +109,14 @@ const cpuText = (c: Cpu) => `${fmt(c.server, 'µs')} in the server, ${fmt(c.post
 
 /** The CPU arithmetic of the check targets on this machine, from /proc over the rounds (bench/lib/cpu). */
 function checkBudget(r: Result): string {
-  const x = r.extra as { cpuPerCheck?: { ledger: Cpu; naive: Cpu; ceiling: Cpu }; ceilingPerSecond?: number } | undefined;
+  const x = r.extra as { cpuPerCheck?: { ledger: Cpu; naive: Cpu; ceiling: Cpu; floor?: Cpu }; ceilingPerSecond?: number; floorPerSecond?: number } | undefined;
   const naive = r.figures.find((f) => f.id === 'check-throughput')?.baseline?.median;
   if (!x?.cpuPerCheck || x.ceilingPerSecond === undefined || naive === undefined) return '';
-  const { ledger, naive: n, ceiling: c } = x.cpuPerCheck;
+  const { ledger, naive: n, ceiling: c, floor: f } = x.cpuPerCheck;
+  const floor = f && x.floorPerSecond !== undefined
+    ? ` The ledger's stack with nothing in it (Nest on Fastify, its validation pipe on its request class, the same fixed answer) ran ` +
+      `${fmt(x.floorPerSecond, 'requests/s')} at ${fmt(f.machine, 'µs')} of machine time per request, ${fmt(f.server, 'µs')} of it in the server.`
+    : '';
   const cores = r.machine?.cpus ?? 2;
   const at5000 = (cores * 1e6) / 5000;
   const at3x = (cores * 1e6) / (3 * naive);
@@ -123,7 +127,7 @@ function checkBudget(r: Result): string {
   return `Where the ${cores} cores went, per check (median of rounds, from /proc): the ledger route ${cpuText(ledger)} ` +
     `(${fmt(ledger.machine, 'µs')} of machine time); the naive route ${cpuText(n)} (${fmt(n.machine, 'µs')}). A bare Fastify route ` +
     `answering a fixed decision, with no lookup at all, ran ${fmt(x.ceilingPerSecond, 'requests/s')} at ${fmt(c.machine, 'µs')} of machine ` +
-    `time per request. 5,000 checks/s allows ${fmt(at5000, 'µs')} of machine time per check for everything, the load generator included; ` +
+    `time per request.${floor} 5,000 checks/s allows ${fmt(at5000, 'µs')} of machine time per check for everything, the load generator included; ` +
     `3x the naive rate (${fmt(3 * naive, 'checks/s')}) allows ${fmt(at3x, 'µs')}, ${verdict3x}`;
 }
 

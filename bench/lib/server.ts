@@ -131,6 +131,11 @@ export function startBaseline(kind: 'bare' | 'naive' | 'constant', databaseUrl: 
   return startProcess('bench/servers/baseline.ts', { DATABASE_URL: databaseUrl, BASELINE: kind }, { cpuProfDir: options.cpuProfDir, healthPath: '/nothing' });
 }
 
+/** The ledger's stack with nothing in it (bench/servers/nest-floor.ts): Nest on Fastify, validation, a fixed answer. */
+export function startNestFloor(): Promise<Server> {
+  return startProcess('bench/servers/nest-floor.ts', {}, { healthPath: '/nothing' });
+}
+
 interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
 
 /** A span of the monotonic clock in microseconds: V8 stamps its samples on it, `process.hrtime` reads it. */
