@@ -157,8 +157,13 @@ describe('scrub access log', () => {
         headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
       });
       expect(response.statusCode).toBe(200);
-      const log = await ledger.request('GET', '/v1/audit/access', { token });
-      const scrubs = log.body.entries.filter((e: { action: string }) => e.action === 'eligibility-scrub');
+      // The entry is written once the answer has been sent (it counts the lines answered): it may trail the response.
+      let scrubs: { action: string; subjectCount: number }[] = [];
+      for (const deadline = Date.now() + 5_000; scrubs.length === 0 && Date.now() < deadline;) {
+        const log = await ledger.request('GET', '/v1/audit/access', { token });
+        scrubs = log.body.entries.filter((e: { action: string }) => e.action === 'eligibility-scrub');
+        if (scrubs.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
       expect(scrubs).toHaveLength(1);
       expect(scrubs[0].subjectCount).toBe(3);
     } finally {

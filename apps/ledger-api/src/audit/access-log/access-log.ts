@@ -74,6 +74,36 @@ function fromRow(r: Row): AccessEntry {
 
 export class RetentionError extends Error {}
 
+/** A group of one tenant's entries chained onto its head, in arrival order. */
+function chainEntries(items: { input: AccessEntryInput; at: string }[], head: { seq: bigint; hash: string | null }): AccessEntry[] {
+  let { seq, hash: prevHash } = head;
+  return items.map(({ input, at }) => {
+    seq += 1n;
+    const entry: Omit<AccessEntry, 'hash' | 'prevHash'> = {
+      tenantId: input.tenantId,
+      seq: seq.toString(),
+      id: randomUUID(),
+      at,
+      action: input.action,
+      method: input.method,
+      route: input.route,
+      actor: input.actor,
+      clientId: input.clientId ?? null,
+      issuer: input.issuer ?? null,
+      subjectId: input.subjectId ?? null,
+      contactKey: input.contactKey ?? null,
+      subjectCount: input.subjectCount ?? null,
+      underAuthorization: input.underAuthorization ?? null,
+      status: input.status,
+      correlationId: input.correlationId ?? null,
+    };
+    const hash = accessEntryHash(entry, prevHash);
+    const chained: AccessEntry = { ...entry, hash, prevHash };
+    prevHash = hash;
+    return chained;
+  });
+}
+
 /**
  * The access log port over the ledger's database: append (one chained entry per tenant at a time), query for
  * auditors, verify the chain, and purge what has outlived its retention (45 CFR 164.530(j): six years by default).
@@ -96,8 +126,8 @@ export class AccessLog implements OnModuleInit {
 
   /**
    * Appends one entry and resolves once it is durable. Entries arriving while a write is in flight are written
-   * together by the next one (group commit): one transaction per batch, each tenant's chain extended in arrival
-   * order, so the log keeps up with many concurrent checks instead of serialising one commit per request.
+   * together by the next one (group commit): one statement per tenant of the batch, each tenant's chain extended in
+   * arrival order, so the log keeps up with many concurrent checks instead of serialising one commit per request.
    */
   record(input: AccessEntryInput): Promise<AccessEntry> {
     return new Promise<AccessEntry>((resolve, reject) => {
@@ -114,11 +144,19 @@ export class AccessLog implements OnModuleInit {
     try {
       while (this.pending.length > 0) {
         const batch = this.pending.splice(0, 1000);
-        try {
-          const written = await this.db.transaction((tx) => this.append(tx, batch));
-          batch.forEach((item, i) => item.resolve(written[i]));
-        } catch (error) {
-          batch.forEach((item) => item.reject(error));
+        const byTenant = new Map<string, typeof batch>();
+        for (const item of batch) {
+          const list = byTenant.get(item.input.tenantId);
+          if (list) list.push(item);
+          else byTenant.set(item.input.tenantId, [item]);
+        }
+        for (const [tenantId, items] of byTenant) {
+          try {
+            const written = await this.append(tenantId, items);
+            items.forEach((item, i) => item.resolve(written[i]));
+          } catch (error) {
+            items.forEach((item) => item.reject(error));
+          }
         }
       }
     } finally {
@@ -126,52 +164,57 @@ export class AccessLog implements OnModuleInit {
     }
   }
 
-  private async append(tx: Queryable, batch: { input: AccessEntryInput; at: string }[]): Promise<AccessEntry[]> {
-    const tenants = [...new Set(batch.map((b) => b.input.tenantId))].sort();
-    // The head rows are the tenants' append locks, as ledger_streams is a stream's; taken in a fixed order.
-    await tx.query('INSERT INTO access_log_heads (tenant_id, seq) SELECT unnest($1::text[]), 0 ON CONFLICT (tenant_id) DO NOTHING', [tenants]);
-    const heads = await tx.query<{ tenant_id: string; seq: string; hash: string | null }>(
-      'SELECT tenant_id, seq, hash FROM access_log_heads WHERE tenant_id = ANY($1::text[]) ORDER BY tenant_id FOR UPDATE', [tenants],
-    );
-    const head = new Map(heads.map((h) => [h.tenant_id, { seq: BigInt(h.seq), hash: h.hash }]));
-    const entries: AccessEntry[] = batch.map(({ input, at }) => {
-      const current = head.get(input.tenantId)!;
-      const entry: Omit<AccessEntry, 'hash' | 'prevHash'> = {
-        tenantId: input.tenantId,
-        seq: (current.seq + 1n).toString(),
-        id: randomUUID(),
-        at,
-        action: input.action,
-        method: input.method,
-        route: input.route,
-        actor: input.actor,
-        clientId: input.clientId ?? null,
-        issuer: input.issuer ?? null,
-        subjectId: input.subjectId ?? null,
-        contactKey: input.contactKey ?? null,
-        subjectCount: input.subjectCount ?? null,
-        underAuthorization: input.underAuthorization ?? null,
-        status: input.status,
-        correlationId: input.correlationId ?? null,
-      };
-      const hash = accessEntryHash(entry, current.hash);
-      head.set(input.tenantId, { seq: current.seq + 1n, hash });
-      return { ...entry, hash, prevHash: current.hash };
-    });
-    const column = <K extends keyof AccessEntry>(key: K) => entries.map((e) => e[key]);
-    await tx.query(
-      `INSERT INTO access_log (tenant_id, seq, id, at, action, method, route, actor, client_id, issuer, subject_id,
-         contact_key, subject_count, under_authorization, status, correlation_id, hash, prev_hash)
-       SELECT * FROM unnest($1::text[], $2::bigint[], $3::uuid[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[],
-         $9::text[], $10::text[], $11::text[], $12::text[], $13::integer[], $14::boolean[], $15::integer[], $16::text[], $17::text[], $18::text[])`,
-      [column('tenantId'), column('seq'), column('id'), column('at'), column('action'), column('method'), column('route'), column('actor'),
-        column('clientId'), column('issuer'), column('subjectId'), column('contactKey'), column('subjectCount'), column('underAuthorization'),
-        column('status'), column('correlationId'), column('hash'), column('prevHash')],
-    );
-    for (const [tenantId, h] of head) {
-      await tx.query('UPDATE access_log_heads SET seq = $2::bigint, hash = $3 WHERE tenant_id = $1', [tenantId, h.seq.toString(), h.hash]);
+  /** Each tenant's chain head as this process last wrote or read it; another process appending makes it stale. */
+  private readonly heads = new Map<string, { seq: bigint; hash: string | null }>();
+
+  /**
+   * Extends one tenant's chain with a group of entries in ONE statement (one round trip, one commit): the head row
+   * moves from the sequence number this process expects to the group's last entry, and the entries are inserted only
+   * if it did. When another process appended meanwhile, nothing is written; the head is read again and the group
+   * re-chained onto it. The head row is the tenant's append lock, as ledger_streams is a stream's.
+   */
+  private async append(tenantId: string, items: { input: AccessEntryInput; at: string }[]): Promise<AccessEntry[]> {
+    for (let attempt = 1; ; attempt++) {
+      const head = this.heads.get(tenantId) ?? await this.readHead(tenantId);
+      const entries = chainEntries(items, head);
+      const last = entries[entries.length - 1];
+      const column = <K extends keyof AccessEntry>(key: K) => entries.map((e) => e[key]);
+      const inserted = await this.db.query(
+        `WITH head AS (
+           UPDATE access_log_heads SET seq = $19::bigint, hash = $20 WHERE tenant_id = $1 AND seq = $21::bigint RETURNING 1)
+         INSERT INTO access_log (tenant_id, seq, id, at, action, method, route, actor, client_id, issuer, subject_id,
+           contact_key, subject_count, under_authorization, status, correlation_id, hash, prev_hash)
+         SELECT $1, e.* FROM unnest($2::bigint[], $3::uuid[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[],
+           $9::text[], $10::text[], $11::text[], $12::text[], $13::integer[], $14::boolean[], $15::integer[], $16::text[], $17::text[], $18::text[]) AS e
+         WHERE EXISTS (SELECT 1 FROM head)
+         RETURNING 1`,
+        [tenantId, column('seq'), column('id'), column('at'), column('action'), column('method'), column('route'), column('actor'),
+          column('clientId'), column('issuer'), column('subjectId'), column('contactKey'), column('subjectCount'), column('underAuthorization'),
+          column('status'), column('correlationId'), column('hash'), column('prevHash'), last.seq, last.hash, head.seq.toString()],
+      );
+      if (inserted.length === entries.length) {
+        this.heads.set(tenantId, { seq: BigInt(last.seq), hash: last.hash });
+        return entries;
+      }
+      this.heads.delete(tenantId);
+      if (attempt >= 50) throw new Error(`the access-log chain head of a tenant kept moving: ${attempt} attempts`);
     }
-    return entries;
+  }
+
+  /**
+   * The tenant's chain head, created empty the first time. (When another process creates it at the same moment, this
+   * statement's snapshot may predate that commit and see no row: read again.)
+   */
+  private async readHead(tenantId: string): Promise<{ seq: bigint; hash: string | null }> {
+    for (;;) {
+      const [row] = await this.db.query<{ seq: string; hash: string | null }>(
+        `WITH created AS (
+           INSERT INTO access_log_heads (tenant_id, seq) VALUES ($1, 0) ON CONFLICT (tenant_id) DO NOTHING RETURNING seq, hash)
+         SELECT seq, hash FROM created UNION ALL SELECT seq, hash FROM access_log_heads WHERE tenant_id = $1`,
+        [tenantId],
+      );
+      if (row) return { seq: BigInt(row.seq), hash: row.hash };
+    }
   }
 
   /** Entries of one tenant, oldest first, optionally about one subject or contact key, after a sequence number. */
