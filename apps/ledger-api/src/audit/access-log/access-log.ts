@@ -206,7 +206,7 @@ export class AccessLog implements OnModuleInit {
    * statement's snapshot may predate that commit and see no row: read again.)
    */
   private async readHead(tenantId: string): Promise<{ seq: bigint; hash: string | null }> {
-    for (;;) {
+    for (let attempt = 1; ; attempt++) {
       const [row] = await this.db.query<{ seq: string; hash: string | null }>(
         `WITH created AS (
            INSERT INTO access_log_heads (tenant_id, seq) VALUES ($1, 0) ON CONFLICT (tenant_id) DO NOTHING RETURNING seq, hash)
@@ -214,6 +214,7 @@ export class AccessLog implements OnModuleInit {
         [tenantId],
       );
       if (row) return { seq: BigInt(row.seq), hash: row.hash };
+      if (attempt >= 5) throw new Error(`the access-log chain head of a tenant could not be read: ${attempt} attempts`);
     }
   }
 
