@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AuditModule } from './audit/audit.module';
 import { ComplianceModule } from './compliance/compliance.module';
@@ -27,7 +27,7 @@ import { ScrubService } from './eligibility/scrub/scrub.service';
 import { HealthController } from './health/health.controller';
 import { LedgerMetrics, MetricsController } from './health/metrics';
 import { AuthGuard } from './http/auth';
-import { IdempotencyInterceptor } from './http/idempotency';
+import { IdempotencyGuard } from './http/idempotency';
 import { RolesModule } from '../../ledger-worker/src/roles/roles.module';
 import { LedgerModule, type LedgerModuleOptions } from './ledger/ledger.module';
 import { ReadPosition } from './ledger/read-position';
@@ -64,7 +64,8 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
-        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+        // After AuthGuard: a repeat is answered only to a caller allowed to make the request.
+        { provide: APP_GUARD, useClass: IdempotencyGuard },
         ReadPosition,
         LedgerMetrics,
         GrantAuthorizationHandler,

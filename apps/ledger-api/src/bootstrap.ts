@@ -8,10 +8,13 @@ import { LOG_LEVELS, type LedgerConfig } from '@app/platform';
 import { TokenVerifier } from '@app/security';
 import { registerEdgeProtection } from '@app/security/http-edge';
 import { AppModule } from './app.module';
+import { AccessLog } from './audit/access-log/access-log';
+import { registerAccessLogHooks } from './audit/access-log/access-logged';
+import { registerIdempotencyStore } from './http/idempotency';
 import { Problem } from './http/problem';
 import { ProblemFilter } from './http/problem.filter';
 import { validationPipe } from './http/validation';
-import type { Clock } from './ledger/tokens';
+import { type Clock, DATABASE } from './ledger/tokens';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -35,6 +38,9 @@ export async function createApp(config: LedgerConfig, options: CreateAppOptions 
     max: config.rateLimitMax, windowMs: config.rateLimitWindowMs, verifier: app.get(TokenVerifier),
     tooManyRequests: (detail, retryAfter) => new Problem(429, 'rate-limited', 'Too many requests', detail, {}, { 'retry-after': String(retryAfter) }),
   });
+  // Cross-cutting work around the handlers, as Fastify hooks (no Nest interceptor: see registerAccessLogHooks).
+  registerIdempotencyStore(app.getHttpAdapter().getInstance(), app.get(DATABASE));
+  registerAccessLogHooks(app.getHttpAdapter().getInstance(), app.get(AccessLog));
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(validationPipe());
   app.enableShutdownHooks();

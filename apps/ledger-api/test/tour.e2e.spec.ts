@@ -118,6 +118,34 @@ describe('Idempotency-Key', () => {
     expect([a.status, b.status, c.status]).toEqual([200, 200, 200]);
   });
 
+  it('answers a repeat only to a caller allowed to make the request', async () => {
+    const headers = { 'idempotency-key': 'grant-scoped' };
+    const first = await ledger.request('POST', '/v1/subjects/p-10/authorizations', { token, body: grantBody({ authorizationId: undefined }), headers });
+    expect(first.status).toBe(201);
+    const readOnly = await ledger.token('acme', ['consent:read']);
+    const repeat = await ledger.request('POST', '/v1/subjects/p-10/authorizations', { token: readOnly, body: grantBody({ authorizationId: undefined }), headers });
+    expect(repeat.status).toBe(403);
+    expect(repeat.body.type).toMatch(/\/insufficient-scope$/);
+    const anonymous = await ledger.request('POST', '/v1/subjects/p-10/authorizations', { body: grantBody({ authorizationId: undefined }), headers });
+    expect(anonymous.status).toBe(401);
+  });
+
+  it('answers a repeated check with the first decision, and logs each answer it gives', async () => {
+    const headers = { 'idempotency-key': 'check-1' };
+    const question = { subjectId: 'p-11', channel: 'email', purpose: 'marketing' };
+    const first = await ledger.request('POST', '/v1/eligibility/check', { token, body: question, headers });
+    expect(first.status).toBe(200);
+    expect(first.body.decision).toBe('DENY');
+    const granted = await ledger.request('POST', '/v1/subjects/p-11/authorizations', { token, body: grantBody() });
+    const fresh = await ledger.request('POST', '/v1/eligibility/check', { token, body: { ...question, minPosition: granted.body.position } });
+    expect(fresh.body.decision).toBe('ALLOW');
+    const repeat = await ledger.request('POST', '/v1/eligibility/check', { token, body: question, headers });
+    expect(repeat.status).toBe(200);
+    expect(repeat.body).toEqual(first.body);
+    const log = await ledger.request('GET', '/v1/audit/access?subjectId=p-11', { token });
+    expect(log.body.entries.filter((e: { action: string }) => e.action === 'eligibility-check')).toHaveLength(3);
+  });
+
   it('lets two racing repeats append once', async () => {
     const headers = { 'idempotency-key': 'race-1' };
     const body = { purpose: 'marketing', channel: 'sms', choice: 'opt-out', source: 'portal' };

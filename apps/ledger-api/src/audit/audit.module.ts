@@ -1,25 +1,23 @@
 import { Global, Inject, Module, type OnModuleInit } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import type { LedgerConfig } from '@app/platform';
 import { TokenVerifier } from '@app/security';
 import { CONFIG } from '../ledger/tokens';
 import { UnsubscribeModule } from '../unsubscribe/unsubscribe.module';
 import { AccessLog } from './access-log/access-log';
 import { AccessLogController } from './access-log/access-log.controller';
-import { AccessLogInterceptor } from './access-log/access-logged';
 import { EvidenceExportController } from './export/export.controller';
 import { DecisionReceipts } from './receipts/receipts';
 import { VerifyReceiptController } from './receipts/verify-receipt.controller';
 
 /**
- * Security and audit: the access log (and the interceptor behind `@AccessLogged`), decision receipts, evidence
+ * Security and audit: the access log (written by the Fastify hooks behind `@AccessLogged`, registered in bootstrap), decision receipts, evidence
  * export, one-click unsubscribe. Global, so that every feature module can apply `@AccessLogged` and use `AccessLog`.
  */
 @Global()
 @Module({
   imports: [UnsubscribeModule],
   controllers: [AccessLogController, VerifyReceiptController, EvidenceExportController],
-  providers: [AccessLog, DecisionReceipts, { provide: APP_INTERCEPTOR, useClass: AccessLogInterceptor }],
+  providers: [AccessLog, DecisionReceipts],
   exports: [AccessLog, DecisionReceipts],
 })
 export class AuditModule implements OnModuleInit {

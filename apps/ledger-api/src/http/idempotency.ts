@@ -1,8 +1,6 @@
-import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
-import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
+import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import type { FastifyReply } from 'fastify';
-import { from, lastValueFrom, Observable } from 'rxjs';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { canonicalJson } from '@app/event-store';
 import type { Database } from '@app/platform/database';
 import { DATABASE } from '../ledger/tokens';
@@ -24,24 +22,39 @@ export const HTTP_IDEMPOTENCY_MIGRATION = {
 };
 
 export interface IdempotentRequest extends AuthenticatedRequest {
+  /** The key as the event store sees it (tenant, route template, key) and the request's hash. */
   idempotency?: { key: string; requestHash: string };
+  /** Where the first response is kept: set on a first request, never on a repeat. */
+  idempotencyRecord?: { tenantId: string; route: string; key: string };
 }
 
+const METHODS = new Set(['POST', 'PUT', 'DELETE', 'PATCH']);
+
+/** A repeat of a request already answered: the first response, which the exception filter sends as it was. */
+export class IdempotentReplay extends Error {
+  constructor(readonly status: number, readonly body: unknown) {
+    super('idempotent replay');
+  }
+}
 
 /**
- * Idempotency-Key on POST/PUT/DELETE: scoped to tenant and route template. A repeat with the same body answers the
- * first response; another body is 409. The key also travels to the event store, so two racing repeats append once.
+ * Idempotency-Key on POST/PUT/DELETE/PATCH, scoped to tenant and route template. A global guard after `AuthGuard`
+ * (it needs the verified tenant): a repeat with the same body is answered with the first response before the handler
+ * runs (`IdempotentReplay`); another body is 409. On a first request the key also travels to the event store, so two
+ * racing repeats append once, and `registerIdempotencyStore` keeps the response as it leaves.
+ *
+ * A guard and a Fastify hook rather than an interceptor: a Nest interceptor wraps every request of every route in
+ * rxjs and `AsyncResource.bind` (~18 µs each on Node 20), which cost a check more than its lookup (docs/performance.md).
  */
 @Injectable()
-export class IdempotencyInterceptor implements NestInterceptor {
+export class IdempotencyGuard implements CanActivate {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
     const request = context.switchToHttp().getRequest<IdempotentRequest>();
     const key = request.headers['idempotency-key'];
-    if (typeof key !== 'string' || !['POST', 'PUT', 'DELETE', 'PATCH'].includes(request.method) || !request.principal) {
-      return next.handle();
-    }
+    if (typeof key !== 'string' || !METHODS.has(request.method) || !request.principal || isStream(request.body)) return true;
     if (key.length === 0 || key.length > 255) {
       throw Problem.badRequest('The Idempotency-Key header is not valid.', [{ field: 'Idempotency-Key', message: 'must be 1 to 255 characters' }]);
     }
@@ -50,29 +63,42 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const requestHash = createHash('sha256')
       .update(canonicalJson({ params: request.params ?? {}, query: request.query ?? {}, body: request.body ?? null }))
       .digest('hex');
+    const [first] = await this.db.query<{ request_hash: string; status: number; body: unknown }>(
+      'SELECT request_hash, status, body FROM http_idempotency WHERE tenant_id = $1 AND route = $2 AND key = $3',
+      [tenantId, route, key],
+    );
+    if (first) {
+      if (first.request_hash !== requestHash) throw reused();
+      throw new IdempotentReplay(first.status, first.body);
+    }
     request.idempotency = { key: `${tenantId}|${route}|${key}`, requestHash };
-    const reply = context.switchToHttp().getResponse<FastifyReply>();
-    const status = (Reflect.getMetadata(HTTP_CODE_METADATA, context.getHandler()) as number | undefined)
-      ?? (request.method === 'POST' ? 201 : 200);
-    return from((async () => {
-      const [first] = await this.db.query<{ request_hash: string; status: number; body: unknown }>(
-        'SELECT request_hash, status, body FROM http_idempotency WHERE tenant_id = $1 AND route = $2 AND key = $3',
-        [tenantId, route, key],
-      );
-      if (first) {
-        if (first.request_hash !== requestHash) throw reused();
-        reply.status(first.status);
-        return first.body;
-      }
-      const body = await lastValueFrom(next.handle());
-      await this.db.query(
-        `INSERT INTO http_idempotency (tenant_id, route, key, request_hash, status, body)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-        [tenantId, route, key, requestHash, status, JSON.stringify(body ?? null)],
-      );
-      return body;
-    })());
+    request.idempotencyRecord = { tenantId, route, key };
+    return true;
   }
+}
+
+/**
+ * Keeps the first response of a keyed request (a JSON answer below 400) before it leaves, so that a repeat arriving
+ * after it finds it. A streamed answer (a scrub) is not kept: a repeat is answered afresh.
+ */
+export function registerIdempotencyStore(fastify: FastifyInstance, db: Database): void {
+  fastify.addHook('onSend', async (request: IdempotentRequest, reply: FastifyReply, payload: unknown) => {
+    const record = request.idempotencyRecord;
+    if (!record || reply.statusCode >= 400 || !request.idempotency) return payload;
+    if (payload !== undefined && payload !== null && typeof payload !== 'string') return payload;
+    const type = String(reply.getHeader('content-type') ?? 'application/json');
+    if (payload && !type.startsWith('application/json')) return payload;
+    await db.query(
+      `INSERT INTO http_idempotency (tenant_id, route, key, request_hash, status, body)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb) ON CONFLICT DO NOTHING`,
+      [record.tenantId, record.route, record.key, request.idempotency.requestHash, reply.statusCode, payload || 'null'],
+    );
+    return payload;
+  });
+}
+
+function isStream(body: unknown): boolean {
+  return typeof (body as { pipe?: unknown } | null)?.pipe === 'function';
 }
 
 export function reused(): Problem {

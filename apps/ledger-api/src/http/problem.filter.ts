@@ -1,8 +1,12 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { IdempotentReplay } from './idempotency';
 import { Problem } from './problem';
 
-/** The one place where anything thrown becomes application/problem+json. */
+/**
+ * The one place where anything thrown becomes application/problem+json; and where an idempotent repeat, stopped by
+ * `IdempotencyGuard` before its handler ran, is answered with the first response.
+ */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger('http');
@@ -11,6 +15,10 @@ export class ProblemFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const reply = ctx.getResponse<FastifyReply>();
     const request = ctx.getRequest<FastifyRequest>();
+    if (exception instanceof IdempotentReplay) {
+      reply.status(exception.status).send(exception.body);
+      return;
+    }
     const problem = toProblem(exception);
     if (problem.status >= 500) {
       // Never log request bodies or messages that could carry PHI: the route and the error class only.

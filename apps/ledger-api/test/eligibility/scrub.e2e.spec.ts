@@ -29,6 +29,16 @@ describe('POST /v1/eligibility/scrub', () => {
       headers: { authorization: `Bearer ${token}`, 'content-type': contentType, ...headers },
     });
 
+  it('answers a list sent again with the same Idempotency-Key afresh: a streamed answer is not kept', async () => {
+    const list = 'subjectId,email\np-1,one@example.com\np-2,two@example.com\n';
+    const first = await scrub('channel=email&purpose=marketing', list, 'text/csv', { 'idempotency-key': 'scrub-1' });
+    const again = await scrub('channel=email&purpose=marketing', list, 'text/csv', { 'idempotency-key': 'scrub-1' });
+    expect([first.statusCode, again.statusCode]).toEqual([200, 200]);
+    expect(again.headers['content-type']).toMatch(/^text\/csv/);
+    expect(again.body).toBe(first.body);
+    expect(first.body.split('\n')[1]).toMatch(/^p-1,one@example.com,ALLOW/);
+  });
+
   it('answers a CSV list line by line in input order, with a header, ERROR for malformed lines', async () => {
     const list = [
       'subjectId,email,segment',

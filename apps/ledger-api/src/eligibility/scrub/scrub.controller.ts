@@ -97,11 +97,14 @@ export class ScrubController {
     reply.status(200).header('content-type', `${outputType}; charset=utf-8`).header('cache-control', 'no-store');
     if (wantsReceipt) reply.header('preference-applied', 'receipt');
     const output = Readable.from(outputType === CSV ? toCsv(decided, () => header, inputType === CSV, finish) : toNdjson(decided, () => header, summary, finish));
-    const finished = new Promise<void>((resolve) => reply.raw.once('close', () => resolve()));
+    // The access log records the scrub once the list has been answered, with how many lines it disclosed: noted in
+    // this listener, which runs before the access log's own (registered as the stream is sent).
+    const finished = new Promise<void>((resolve) => reply.raw.once('close', () => {
+      noteAccess(request as AccessLoggedRequest, { subjectCount: summary.total });
+      resolve();
+    }));
     reply.send(output);
-    // The access log records the scrub once the list has been answered, with how many lines it disclosed.
     await finished;
-    noteAccess(request as AccessLoggedRequest, { subjectCount: summary.total });
   }
 }
 
