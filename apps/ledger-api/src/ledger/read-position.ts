@@ -34,7 +34,8 @@ export class ReadPosition {
       throw Problem.badRequest('knownAt cannot be later than now.', [{ field: 'knownAt', message: 'must not be in the future' }]);
     }
     if (options.minPosition !== undefined) await this.waitFor(BigInt(options.minPosition), source);
-    return { asOf: normalise(options.asOf ?? now), knownAt: normalise(knownAt), now };
+    // `now` is already in the canonical form; only an instant the caller gave needs normalising.
+    return { asOf: options.asOf === undefined ? now : normalise(options.asOf), knownAt: options.knownAt === undefined ? now : normalise(knownAt), now };
   }
 
   /** The position a query reading from `source` reflects. */
