@@ -1,6 +1,7 @@
 import type { LedgerConfig } from '@app/platform';
-import { PgDatabase } from '@app/platform/database';
+import { migrate, PgDatabase } from '@app/platform/database';
 import { AccessLog, type AccessEntryInput } from '../../src/audit/access-log/access-log';
+import { ACCESS_LOG_MIGRATION } from '../../src/audit/access-log/access-log.migration';
 import { systemClock } from '../../src/ledger/tokens';
 import { createTestPgDatabaseUrl, type TestPgDatabaseUrl } from '../../../../test/support/database';
 
@@ -60,5 +61,26 @@ describe('access log chains written by several processes (real PostgreSQL)', () 
     expect(chain.map((e) => e.subjectId)).toEqual(['s-1', 's-2', 's-3', 's-4']);
     expect(after.prevHash).toBe(chain[2].hash);
     expect(await b.verify('initech')).toEqual({ ok: true, tenantId: 'initech', entries: 4, anchorSeq: '0' });
+  });
+
+  it('upgrades a log created with a unique index on entry ids: the index goes, entries and their chain stay', async () => {
+    const upgrade = await createTestPgDatabaseUrl();
+    const db = new PgDatabase(upgrade.url, { max: 2 });
+    try {
+      const indexedById = async () => (await db.query<{ indexdef: string }>(
+        "SELECT indexdef FROM pg_indexes WHERE tablename = 'access_log'")).some((r) => r.indexdef.endsWith('(id)'));
+      await migrate(db, [ACCESS_LOG_MIGRATION]);
+      const log = new AccessLog(db, systemClock, config);
+      const old = await log.record(entry('acme', 'before-upgrade'));
+      expect(await indexedById()).toBe(true);
+      await log.onModuleInit();
+      expect(await indexedById()).toBe(false);
+      const added = await log.record(entry('acme', 'after-upgrade'));
+      expect([old.seq, added.seq]).toEqual(['1', '2']);
+      expect(await log.verify('acme')).toEqual({ ok: true, tenantId: 'acme', entries: 2, anchorSeq: '0' });
+    } finally {
+      await db.close();
+      await upgrade.drop();
+    }
   });
 });

@@ -4,7 +4,7 @@ import { canonicalJson, sha256Hex } from '@app/event-store';
 import type { LedgerConfig } from '@app/platform';
 import { type Database, migrate, type Queryable } from '@app/platform/database';
 import { CLOCK, type Clock, CONFIG, DATABASE } from '../../ledger/tokens';
-import { ACCESS_LOG_MIGRATION } from './access-log.migration';
+import { ACCESS_LOG_ID_NOT_INDEXED, ACCESS_LOG_MIGRATION } from './access-log.migration';
 
 /** One disclosure or check of consent. Identifiers only: never a name, an address or free text (PHI). */
 export interface AccessEntryInput {
@@ -117,7 +117,7 @@ export class AccessLog implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await migrate(this.db, [ACCESS_LOG_MIGRATION]);
+    await migrate(this.db, [ACCESS_LOG_MIGRATION, ACCESS_LOG_ID_NOT_INDEXED]);
   }
 
   get retentionDays(): number {
