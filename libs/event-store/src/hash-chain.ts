@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * JSON with object keys sorted (by UTF-16 code units) and no whitespace: one text per value, so a
@@ -19,15 +19,23 @@ export function canonicalJson(value: unknown): string {
     case 'object': {
       const withJson = value as { toJSON?: () => unknown };
       if (typeof withJson.toJSON === 'function') return canonicalJson(withJson.toJSON());
+      // Plain loops and string concatenation: every event appended and every access-log entry is hashed through here.
       if (Array.isArray(value)) {
-        return `[${value.map((item) => (isOmitted(item) ? 'null' : canonicalJson(item))).join(',')}]`;
+        let text = '[';
+        for (let i = 0; i < value.length; i++) {
+          const item: unknown = value[i];
+          text += (i === 0 ? '' : ',') + (isOmitted(item) ? 'null' : canonicalJson(item));
+        }
+        return `${text}]`;
       }
       const record = value as Record<string, unknown>;
-      const members = Object.keys(record)
-        .sort()
-        .filter((key) => !isOmitted(record[key]))
-        .map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`);
-      return `{${members.join(',')}}`;
+      let text = '{';
+      for (const key of Object.keys(record).sort()) {
+        const member = record[key];
+        if (isOmitted(member)) continue;
+        text += `${text.length === 1 ? '' : ','}${JSON.stringify(key)}:${canonicalJson(member)}`;
+      }
+      return `${text}}`;
     }
     default:
       throw new TypeError(`cannot represent a ${typeof value} in JSON`);
@@ -53,6 +61,7 @@ export function eventHash(content: ChainedContent, prevHash: string | null): str
   return sha256Hex(canonicalJson({ streamId, revision, id, type, data, metadata }) + (prevHash ?? ''));
 }
 
+/** SHA-256 of the text's UTF-8 bytes, as hex (one-shot `crypto.hash`: a third of the time of a Hash object). */
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  return hash('sha256', text, 'hex');
 }

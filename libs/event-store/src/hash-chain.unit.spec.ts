@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { canonicalJson, eventHash, sha256Hex } from './hash-chain';
 
 describe('canonicalJson', () => {
@@ -15,9 +17,28 @@ describe('canonicalJson', () => {
     expect(canonicalJson(JSON.parse(JSON.stringify(value)))).toBe(canonicalJson(value));
   });
 
+  it('is, for any JSON value, its JSON text with the keys of every object sorted', () => {
+    // The definition, written the plain way: the canonical text must be exactly this.
+    const definition = (v: unknown): string => (v === null || typeof v !== 'object' ? JSON.stringify(v)
+      : Array.isArray(v) ? `[${v.map(definition).join(',')}]`
+        : `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${definition((v as Record<string, unknown>)[k])}`).join(',')}}`);
+    fc.assert(fc.property(fc.jsonValue(), (value) => {
+      expect(canonicalJson(value)).toBe(definition(value));
+    }), { numRuns: 1000 });
+  });
+
   it('refuses what JSON cannot carry faithfully', () => {
     expect(() => canonicalJson({ n: NaN })).toThrow(TypeError);
     expect(() => canonicalJson({ n: 1n })).toThrow(TypeError);
+  });
+});
+
+describe('sha256Hex', () => {
+  it('is the hex SHA-256 of the UTF-8 bytes', () => {
+    for (const text of ['', 'abc', 'é"😀\n', 'x'.repeat(10_000)]) {
+      expect(sha256Hex(text)).toBe(createHash('sha256').update(Buffer.from(text, 'utf8')).digest('hex'));
+    }
+    expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
   });
 });
 
