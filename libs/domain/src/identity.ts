@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * The tenant segment of a stream id. A `-` inside a tenant id is escaped (`%2D`) so that tenant `a-b` with subject
@@ -53,5 +53,5 @@ export function normalisePhone(value: unknown): string | null {
 
 /** Lower-case hex SHA-256 of a normalised contact value: the only form that leaves the ledger. */
 export function contactKeyOf(normalisedValue: string): string {
-  return createHash('sha256').update(normalisedValue, 'utf8').digest('hex');
+  return hash('sha256', normalisedValue, 'hex');
 }

@@ -65,13 +65,11 @@ function collect(evidence: Set<string>, ...facts: (FactView | FactView['evidence
 
 function subjectKnown(subject: SubjectView | undefined, knownAtMs: number): boolean {
   if (!subject || !subject.exists) return false;
-  const facts: (RecordedView | null)[] = [
-    ...subject.authorizations.flatMap((a) => [a, a.revocation, a.revocationRequest, a.expiry, a.invalidation, ...a.copies]),
-    ...subject.esignConsents,
-    ...subject.preferences,
-    ...subject.contacts,
-  ];
-  return facts.some((f) => f !== null && instantMs(f.recordedAt) <= knownAtMs);
+  // Any one fact recorded by knownAt will do; asked without building a list of them (every line of a scrub asks).
+  const known = (f: RecordedView | null) => f !== null && instantMs(f.recordedAt) <= knownAtMs;
+  return subject.authorizations.some((a) => known(a) || known(a.revocation) || known(a.revocationRequest) || known(a.expiry)
+      || known(a.invalidation) || a.copies.some(known))
+    || subject.esignConsents.some(known) || subject.preferences.some(known) || subject.contacts.some(known);
 }
 
 function hasText(value: string | null | undefined): boolean {
