@@ -66,9 +66,10 @@ function status(pid: number, field: string): number {
   return line ? Number(line.split(/\s+/)[1]) / 1024 : NaN;
 }
 
-export async function startProcess(script: string, env: Record<string, string>, options: { cpuProfDir?: string; healthPath?: string } = {}): Promise<Server> {
+export async function startProcess(script: string, env: Record<string, string>,
+  options: { cpuProfDir?: string; healthPath?: string; nodeFlags?: readonly string[] } = {}): Promise<Server> {
   const port = await freePort();
-  const args = script.endsWith('.ts') ? ['-r', REGISTER, '-r', EXIT_ON_USR2] : ['-r', EXIT_ON_USR2];
+  const args = [...(options.nodeFlags ?? []), ...(script.endsWith('.ts') ? ['-r', REGISTER, '-r', EXIT_ON_USR2] : ['-r', EXIT_ON_USR2])];
   if (options.cpuProfDir) {
     mkdirSync(options.cpuProfDir, { recursive: true });
     args.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`);
@@ -114,6 +115,13 @@ export async function startProcess(script: string, env: Record<string, string>, 
 
 export interface Ledger extends Server { token: string }
 
+/**
+ * The V8 flags the ledger runs with wherever it is deployed (deploy/Dockerfile's ENTRYPOINT, `npm start`): a young
+ * generation of 32 MiB semi-spaces, so that a scrub's batches die young instead of being copied and promoted
+ * (docs/operations.md, "Memory").
+ */
+export const LEDGER_NODE_FLAGS = ['--max-semi-space-size=32'] as const;
+
 /** The ledger (api + projector roles) on a database, with a token for the bench tenant. */
 export async function startLedger(databaseUrl: string, dataDir: string,
   options: { cpuProfDir?: string; env?: Record<string, string>; compiled?: boolean } = {}): Promise<Ledger> {
@@ -122,7 +130,7 @@ export async function startLedger(databaseUrl: string, dataDir: string,
   const server = await startProcess(main, {
     DATABASE_URL: databaseUrl, LEDGER_DATA_DIR: dataDir, LEDGER_ROLES: 'api,projector', LOG_LEVEL: 'error',
     RATE_LIMIT_MAX: '1000000000', ...options.env,
-  }, { cpuProfDir: options.cpuProfDir, healthPath: '/health/live' });
+  }, { cpuProfDir: options.cpuProfDir, healthPath: '/health/live', nodeFlags: LEDGER_NODE_FLAGS });
   const token = await issueToken(keys, { tenant: 'bench', scopes: ['eligibility:check', 'consent:write', 'consent:read'], ttlSeconds: 4 * 3600, actor: 'bench' });
   return { ...server, token };
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Ajv from 'ajv';
 import Ajv2019 from 'ajv/dist/2019';
 import { parse, parseAllDocuments } from 'yaml';
+import { LEDGER_NODE_FLAGS } from '../../bench/lib/server';
 import { renderTemplate } from './helm-subset';
 
 const ROOT = join(__dirname, '../..');
@@ -55,6 +56,14 @@ describe('deploy/', () => {
     expect(final).not.toMatch(/npm (ci|install)/);
     expect(final).toMatch(/COPY --from=build/);
     expect(dockerfile).toMatch(/npm prune --omit=dev/);
+  });
+
+  it('runs the ledger with the same V8 flags everywhere: the image, npm start and the benchmarks', async () => {
+    const dockerfile = await readFile(join(DEPLOY, 'Dockerfile'), 'utf8');
+    const entrypoint = JSON.parse(/^ENTRYPOINT (.*)$/m.exec(dockerfile)![1]) as string[];
+    expect(entrypoint).toEqual(['node', ...LEDGER_NODE_FLAGS]);
+    const start = (JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start;
+    expect(start).toContain(`node ${LEDGER_NODE_FLAGS.join(' ')} dist/apps/ledger-api/src/main.js`);
   });
 
   it('compose.yaml validates against the Compose Specification schema and runs every role with PostgreSQL, Kafka (KRaft) and KurrentDB', async () => {
