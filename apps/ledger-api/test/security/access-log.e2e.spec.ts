@@ -61,6 +61,22 @@ describe('access log', () => {
     expect(await (await ledger.request('GET', '/v1/audit/access', { token: await ledger.token('globex', ['audit:read']) })).body.entries).toEqual([]);
   });
 
+  it('discloses nothing when its entry cannot be written: the answer is a 500 problem, not the decision', async () => {
+    await db.query('ALTER TABLE access_log RENAME TO access_log_away');
+    try {
+      const refused = await ledger.request('POST', '/v1/eligibility/check', { token, body: { subjectId: 'p-1001', channel: 'email', purpose: 'marketing' } });
+      expect(refused.status).toBe(500);
+      expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(refused.body).toEqual(expect.objectContaining({ status: 500, type: expect.stringMatching(/\/internal-error$/) }));
+      expect(refused.text).not.toMatch(/ALLOW|DENY|p-1001/);
+    } finally {
+      await db.query('ALTER TABLE access_log_away RENAME TO access_log');
+    }
+    const answered = await ledger.request('POST', '/v1/eligibility/check', { token, body: { subjectId: 'p-1001', channel: 'email', purpose: 'marketing' } });
+    expect(answered.status).toBe(200);
+    expect((await ledger.request('GET', '/v1/audit/access/verify', { token: auditor })).body).toEqual(expect.objectContaining({ ok: true }));
+  });
+
   it('needs audit:read to be queried', async () => {
     expect((await ledger.request('GET', '/v1/audit/access?subjectId=p-1001', { token })).status).toBe(403);
   });
