@@ -1,11 +1,11 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { canonicalJson } from '@app/event-store';
+import { canonicalJson, sha256Hex } from '@app/event-store';
 import type { Database } from '@app/platform/database';
 import { DATABASE } from '../ledger/tokens';
 import type { AuthenticatedRequest } from './auth';
 import { Problem } from './problem';
+import { isStream } from './streams';
 
 export const HTTP_IDEMPOTENCY_MIGRATION = {
   id: 'api-001-http-idempotency',
@@ -24,8 +24,11 @@ export const HTTP_IDEMPOTENCY_MIGRATION = {
 export interface IdempotentRequest extends AuthenticatedRequest {
   /** The key as the event store sees it (tenant, route template, key) and the request's hash. */
   idempotency?: { key: string; requestHash: string };
-  /** Where the first response is kept: set on a first request, never on a repeat. */
-  idempotencyRecord?: { tenantId: string; route: string; key: string };
+}
+
+/** Where a keyed request's first response is kept: the caller's tenant, the route template and the key as sent. */
+function scopeOf(request: IdempotentRequest): { tenantId: string; route: string; key: string } {
+  return { tenantId: request.principal!.tenantId, route: request.routeOptions.url ?? request.url, key: String(request.headers['idempotency-key']) };
 }
 
 const METHODS = new Set(['POST', 'PUT', 'DELETE', 'PATCH']);
@@ -58,11 +61,8 @@ export class IdempotencyGuard implements CanActivate {
     if (key.length === 0 || key.length > 255) {
       throw Problem.badRequest('The Idempotency-Key header is not valid.', [{ field: 'Idempotency-Key', message: 'must be 1 to 255 characters' }]);
     }
-    const tenantId = request.principal.tenantId;
-    const route = request.routeOptions.url ?? request.url;
-    const requestHash = createHash('sha256')
-      .update(canonicalJson({ params: request.params ?? {}, query: request.query ?? {}, body: request.body ?? null }))
-      .digest('hex');
+    const { tenantId, route } = scopeOf(request);
+    const requestHash = sha256Hex(canonicalJson({ params: request.params ?? {}, query: request.query ?? {}, body: request.body ?? null }));
     const [first] = await this.db.query<{ request_hash: string; status: number; body: unknown }>(
       'SELECT request_hash, status, body FROM http_idempotency WHERE tenant_id = $1 AND route = $2 AND key = $3',
       [tenantId, route, key],
@@ -71,8 +71,8 @@ export class IdempotencyGuard implements CanActivate {
       if (first.request_hash !== requestHash) throw reused();
       throw new IdempotentReplay(first.status, first.body);
     }
+    // Set on a first request only (a repeat has thrown above): the event store and registerIdempotencyStore read it.
     request.idempotency = { key: `${tenantId}|${route}|${key}`, requestHash };
-    request.idempotencyRecord = { tenantId, route, key };
     return true;
   }
 }
@@ -83,22 +83,18 @@ export class IdempotencyGuard implements CanActivate {
  */
 export function registerIdempotencyStore(fastify: FastifyInstance, db: Database): void {
   fastify.addHook('onSend', async (request: IdempotentRequest, reply: FastifyReply, payload: unknown) => {
-    const record = request.idempotencyRecord;
-    if (!record || reply.statusCode >= 400 || !request.idempotency) return payload;
+    if (!request.idempotency || reply.statusCode >= 400) return payload;
     if (payload !== undefined && payload !== null && typeof payload !== 'string') return payload;
     const type = String(reply.getHeader('content-type') ?? 'application/json');
     if (payload && !type.startsWith('application/json')) return payload;
+    const { tenantId, route, key } = scopeOf(request);
     await db.query(
       `INSERT INTO http_idempotency (tenant_id, route, key, request_hash, status, body)
        VALUES ($1, $2, $3, $4, $5, $6::jsonb) ON CONFLICT DO NOTHING`,
-      [record.tenantId, record.route, record.key, request.idempotency.requestHash, reply.statusCode, payload || 'null'],
+      [tenantId, route, key, request.idempotency.requestHash, reply.statusCode, payload || 'null'],
     );
     return payload;
   });
-}
-
-function isStream(body: unknown): boolean {
-  return typeof (body as { pipe?: unknown } | null)?.pipe === 'function';
 }
 
 export function reused(): Problem {

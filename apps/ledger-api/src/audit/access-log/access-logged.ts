@@ -3,6 +3,7 @@ import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { contactKeyOf, normaliseEmail, normalisePhone } from '@app/domain';
 import type { AuthenticatedRequest } from '../../http/auth';
+import { isStream } from '../../http/streams';
 import { AccessLog, type AccessEntryInput } from './access-log';
 
 /** The Fastify route-config key `@AccessLogged` sets: the hooks read it from `request.routeOptions.config`. */
@@ -77,10 +78,6 @@ const logger = new Logger('access-log');
 
 function actionOf(request: AccessLoggedRequest): string | undefined {
   return (request.routeOptions?.config as { [ACCESS_LOGGED]?: string } | undefined)?.[ACCESS_LOGGED];
-}
-
-function isStream(payload: unknown): boolean {
-  return typeof (payload as { pipe?: unknown } | null)?.pipe === 'function';
 }
 
 function entryOf(request: AccessLoggedRequest, action: string, status: number): AccessEntryInput {
