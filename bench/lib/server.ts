@@ -122,6 +122,13 @@ export interface Ledger extends Server { token: string }
  */
 export const LEDGER_NODE_FLAGS = ['--max-semi-space-size=32'] as const;
 
+/**
+ * The old-space bound the ledger ships with, as NODE_OPTIONS (deploy/Dockerfile's ENV, `npm start`), so that a
+ * deployment's own NODE_OPTIONS replaces it (the Helm chart's `roles.<role>.maxOldSpaceMiB`; 448 MiB is the api
+ * role's). Unbounded, V8 sizes the heap from the machine's memory and lets garbage pile up (docs/operations.md, "Memory").
+ */
+export const LEDGER_NODE_OPTIONS = '--max-old-space-size=448';
+
 /** The ledger (api + projector roles) on a database, with a token for the bench tenant. */
 export async function startLedger(databaseUrl: string, dataDir: string,
   options: { cpuProfDir?: string; env?: Record<string, string>; compiled?: boolean } = {}): Promise<Ledger> {
@@ -129,7 +136,7 @@ export async function startLedger(databaseUrl: string, dataDir: string,
   const main = options.compiled ? await compiledLedger() : 'apps/ledger-api/src/main.ts';
   const server = await startProcess(main, {
     DATABASE_URL: databaseUrl, LEDGER_DATA_DIR: dataDir, LEDGER_ROLES: 'api,projector', LOG_LEVEL: 'error',
-    RATE_LIMIT_MAX: '1000000000', ...options.env,
+    RATE_LIMIT_MAX: '1000000000', NODE_OPTIONS: LEDGER_NODE_OPTIONS, ...options.env,
   }, { cpuProfDir: options.cpuProfDir, healthPath: '/health/live', nodeFlags: LEDGER_NODE_FLAGS });
   const token = await issueToken(keys, { tenant: 'bench', scopes: ['eligibility:check', 'consent:write', 'consent:read'], ttlSeconds: 4 * 3600, actor: 'bench' });
   return { ...server, token };

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Ajv from 'ajv';
 import Ajv2019 from 'ajv/dist/2019';
 import { parse, parseAllDocuments } from 'yaml';
-import { LEDGER_NODE_FLAGS } from '../../bench/lib/server';
+import { LEDGER_NODE_FLAGS, LEDGER_NODE_OPTIONS } from '../../bench/lib/server';
 import { renderTemplate } from './helm-subset';
 
 const ROOT = join(__dirname, '../..');
@@ -62,8 +62,15 @@ describe('deploy/', () => {
     const dockerfile = await readFile(join(DEPLOY, 'Dockerfile'), 'utf8');
     const entrypoint = JSON.parse(/^ENTRYPOINT (.*)$/m.exec(dockerfile)![1]) as string[];
     expect(entrypoint).toEqual(['node', ...LEDGER_NODE_FLAGS]);
+    // The old-space bound is a default in NODE_OPTIONS, which a deployment's own NODE_OPTIONS replaces.
+    expect(dockerfile).toMatch(new RegExp(`^ENV NODE_OPTIONS=${LEDGER_NODE_OPTIONS}$`, 'm'));
     const start = (JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start;
-    expect(start).toContain(`node ${LEDGER_NODE_FLAGS.join(' ')} dist/apps/ledger-api/src/main.js`);
+    expect(start).toContain(`NODE_OPTIONS=\${NODE_OPTIONS:-${LEDGER_NODE_OPTIONS}} node ${LEDGER_NODE_FLAGS.join(' ')} dist/apps/ledger-api/src/main.js`);
+  });
+
+  it('the image\'s default old space is the Helm api role\'s', async () => {
+    const values = parse(await readFile(join(CHART, 'values.yaml'), 'utf8')) as { roles: { api: { maxOldSpaceMiB: number } } };
+    expect(LEDGER_NODE_OPTIONS).toBe(`--max-old-space-size=${values.roles.api.maxOldSpaceMiB}`);
   });
 
   it('compose.yaml validates against the Compose Specification schema and runs every role with PostgreSQL, Kafka (KRaft) and KurrentDB', async () => {
