@@ -5,23 +5,68 @@
 
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
 
+/** A digit's value from its character code, or -1. */
+function digit(value: string, at: number): number {
+  const c = value.charCodeAt(at) - 48;
+  return c >= 0 && c <= 9 ? c : -1;
+}
+
+function number(value: string, at: number, length: number): number {
+  let n = 0;
+  for (let i = at; i < at + length; i++) {
+    const d = digit(value, i);
+    if (d < 0) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 /**
- * Instants parsed lately: `evaluate` compares the same few instants (asOf, knownAt, each record's times) many times
- * per decision, and a scrub makes millions of decisions. Bounded; emptied when full.
+ * The canonical UTC forms this ledger writes (`YYYY-MM-DDTHH:MM:SSZ`, `YYYY-MM-DDTHH:MM:SS.sssZ`) read without a
+ * regular expression or Date.parse: `evaluate` compares each record's instants, and a scrub makes millions of
+ * decisions. Anything else, or a field out of its ordinary range, answers undefined and takes the general path.
  */
-const parsed = new Map<string, number>();
-const PARSED_KEPT = 8_192;
+function canonicalUtcMs(value: string): number | undefined {
+  const length = value.length;
+  if ((length !== 20 && length !== 24) || value.charCodeAt(length - 1) !== 90 /* Z */) return undefined;
+  if (value[4] !== '-' || value[7] !== '-' || value[10] !== 'T' || value[13] !== ':' || value[16] !== ':') return undefined;
+  const year = number(value, 0, 4);
+  const month = number(value, 5, 2);
+  const day = number(value, 8, 2);
+  const hour = number(value, 11, 2);
+  const minute = number(value, 14, 2);
+  const second = number(value, 17, 2);
+  let ms = 0;
+  if (length === 24) {
+    if (value[19] !== '.') return undefined;
+    ms = number(value, 20, 3);
+  }
+  if (year < 1000 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59
+    || second < 0 || second > 59 || ms < 0) return undefined;
+  const leap = month === 2 && (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0));
+  if (day > DAYS_IN_MONTH[month - 1] + (leap ? 1 : 0)) return undefined;
+  return daysFromCivil(year, month, day) * 86_400_000 + ((hour * 60 + minute) * 60 + second) * 1000 + ms;
+}
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil), for years from 1000. */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
+}
 
 /** Milliseconds since the epoch, or NaN when the string is not an instant with a zone. */
 export function instantMs(value: unknown): number {
   if (typeof value !== 'string') return NaN;
-  const known = parsed.get(value);
-  if (known !== undefined) return known;
+  const canonical = canonicalUtcMs(value);
+  if (canonical !== undefined) return canonical;
   // An instant must carry its zone (`Z` or `±hh:mm`); a bare local time is ambiguous.
-  const ms = INSTANT.test(value) ? Date.parse(value) : NaN;
-  if (parsed.size >= PARSED_KEPT) parsed.clear();
-  parsed.set(value, ms);
-  return ms;
+  return INSTANT.test(value) ? Date.parse(value) : NaN;
 }
 
 export function isInstant(value: unknown): value is string {
