@@ -5,17 +5,12 @@
 
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
 
-/** A digit's value from its character code, or -1. */
-function digit(value: string, at: number): number {
-  const c = value.charCodeAt(at) - 48;
-  return c >= 0 && c <= 9 ? c : -1;
-}
-
-function number(value: string, at: number, length: number): number {
+/** The value of `length` decimal digits at `at`, or -1 when any of them is not a digit. */
+function digitsAt(value: string, at: number, length: number): number {
   let n = 0;
   for (let i = at; i < at + length; i++) {
-    const d = digit(value, i);
-    if (d < 0) return -1;
+    const d = value.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
     n = n * 10 + d;
   }
   return n;
@@ -32,16 +27,16 @@ function canonicalUtcMs(value: string): number | undefined {
   const length = value.length;
   if ((length !== 20 && length !== 24) || value.charCodeAt(length - 1) !== 90 /* Z */) return undefined;
   if (value[4] !== '-' || value[7] !== '-' || value[10] !== 'T' || value[13] !== ':' || value[16] !== ':') return undefined;
-  const year = number(value, 0, 4);
-  const month = number(value, 5, 2);
-  const day = number(value, 8, 2);
-  const hour = number(value, 11, 2);
-  const minute = number(value, 14, 2);
-  const second = number(value, 17, 2);
+  const year = digitsAt(value, 0, 4);
+  const month = digitsAt(value, 5, 2);
+  const day = digitsAt(value, 8, 2);
+  const hour = digitsAt(value, 11, 2);
+  const minute = digitsAt(value, 14, 2);
+  const second = digitsAt(value, 17, 2);
   let ms = 0;
   if (length === 24) {
     if (value[19] !== '.') return undefined;
-    ms = number(value, 20, 3);
+    ms = digitsAt(value, 20, 3);
   }
   if (year < 1000 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59
     || second < 0 || second > 59 || ms < 0) return undefined;
