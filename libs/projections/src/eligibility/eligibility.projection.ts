@@ -22,7 +22,11 @@ export const ELIGIBILITY_TABLES = [
 type Kind = 'subject' | 'contact' | 'tenant';
 type AnyState = SubjectState | ContactState | TenantState;
 
-interface StreamState { kind: Kind; tenantId: string; key: string; state: AnyState; position: bigint; lastRecordedAt: string }
+interface StreamState {
+  kind: Kind; tenantId: string; key: string; state: AnyState; position: bigint; lastRecordedAt: string;
+  /** A changed subject's current links, worked out once for the policy view and the links table. */
+  linked?: ReturnType<typeof linkedContacts>;
+}
 
 export function streamKind(streamId: string): Kind | undefined {
   if (streamId.startsWith('subject-')) return 'subject';
@@ -107,6 +111,7 @@ export const eligibilityProjection: Projection = {
       entry.lastRecordedAt = recorded.metadata.recordedAt;
     }
     const changed = [...touched.entries()].filter(([, e]) => e.lastRecordedAt !== '');
+    for (const [, e] of changed) if (e.kind === 'subject') e.linked = linkedContacts(e.state as SubjectState);
     await upsertStates(tx, t, changed);
     await upsertPolicyViews(tx, t, changed);
     await deriveViews(tx, t, changed);
@@ -152,7 +157,7 @@ async function upsertPolicyViews(tx: Queryable, t: TableNames, changed: [string,
        SELECT s, v, ARRAY(SELECT jsonb_array_elements_text(l::jsonb)) FROM unnest($1::text[], $2::text[], $3::text[]) AS u(s, v, l)
        ON CONFLICT (stream_id) DO UPDATE SET view = EXCLUDED.view, linked = EXCLUDED.linked`,
       [subjects.map(([id]) => id), subjects.map(([, e]) => JSON.stringify(subjectView(e.state as SubjectState))),
-        subjects.map(([, e]) => JSON.stringify(linkedContacts(e.state as SubjectState).map((c) => c.contactKey)))],
+        subjects.map(([, e]) => JSON.stringify(e.linked!.map((c) => c.contactKey)))],
     );
   }
   const contacts = changed.filter(([, e]) => e.kind === 'contact');
@@ -175,7 +180,7 @@ async function deriveViews(tx: Queryable, t: TableNames, changed: [string, Strea
     const keys = subjects.map((e) => e.key);
     await tx.query(`DELETE FROM ${t.rm_contact_links} WHERE (tenant_id, subject_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, [tenants, keys]);
     await tx.query(`DELETE FROM ${t.rm_subject_opt_outs} WHERE (tenant_id, subject_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, [tenants, keys]);
-    const links = subjects.flatMap((e) => linkedContacts(e.state as SubjectState).map((c) => [e.tenantId, e.key, c.contactKey, c.type]));
+    const links = subjects.flatMap((e) => e.linked!.map((c) => [e.tenantId, e.key, c.contactKey, c.type]));
     if (links.length > 0) {
       await tx.query(
         `INSERT INTO ${t.rm_contact_links} (tenant_id, subject_id, contact_key, contact_type) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])`,
