@@ -24,8 +24,13 @@ type AnyState = SubjectState | ContactState | TenantState;
 
 interface StreamState {
   kind: Kind; tenantId: string; key: string; state: AnyState; position: bigint; lastRecordedAt: string;
-  /** A changed subject's current links, worked out once for the policy view and the links table. */
+  /** A subject's current links once worked out (linksOf): the policy view and the links table both need them. */
   linked?: ReturnType<typeof linkedContacts>;
+}
+
+/** A changed subject's current links, worked out once per batch. */
+function linksOf(entry: StreamState): ReturnType<typeof linkedContacts> {
+  return (entry.linked ??= linkedContacts(entry.state as SubjectState));
 }
 
 export function streamKind(streamId: string): Kind | undefined {
@@ -111,7 +116,6 @@ export const eligibilityProjection: Projection = {
       entry.lastRecordedAt = recorded.metadata.recordedAt;
     }
     const changed = [...touched.entries()].filter(([, e]) => e.lastRecordedAt !== '');
-    for (const [, e] of changed) if (e.kind === 'subject') e.linked = linkedContacts(e.state as SubjectState);
     await upsertStates(tx, t, changed);
     await upsertPolicyViews(tx, t, changed);
     await deriveViews(tx, t, changed);
@@ -157,7 +161,7 @@ async function upsertPolicyViews(tx: Queryable, t: TableNames, changed: [string,
        SELECT s, v, ARRAY(SELECT jsonb_array_elements_text(l::jsonb)) FROM unnest($1::text[], $2::text[], $3::text[]) AS u(s, v, l)
        ON CONFLICT (stream_id) DO UPDATE SET view = EXCLUDED.view, linked = EXCLUDED.linked`,
       [subjects.map(([id]) => id), subjects.map(([, e]) => JSON.stringify(subjectView(e.state as SubjectState))),
-        subjects.map(([, e]) => JSON.stringify(e.linked!.map((c) => c.contactKey)))],
+        subjects.map(([, e]) => JSON.stringify(linksOf(e).map((c) => c.contactKey)))],
     );
   }
   const contacts = changed.filter(([, e]) => e.kind === 'contact');
@@ -180,7 +184,7 @@ async function deriveViews(tx: Queryable, t: TableNames, changed: [string, Strea
     const keys = subjects.map((e) => e.key);
     await tx.query(`DELETE FROM ${t.rm_contact_links} WHERE (tenant_id, subject_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, [tenants, keys]);
     await tx.query(`DELETE FROM ${t.rm_subject_opt_outs} WHERE (tenant_id, subject_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, [tenants, keys]);
-    const links = subjects.flatMap((e) => e.linked!.map((c) => [e.tenantId, e.key, c.contactKey, c.type]));
+    const links = subjects.flatMap((e) => linksOf(e).map((c) => [e.tenantId, e.key, c.contactKey, c.type]));
     if (links.length > 0) {
       await tx.query(
         `INSERT INTO ${t.rm_contact_links} (tenant_id, subject_id, contact_key, contact_type) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])`,
