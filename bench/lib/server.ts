@@ -117,10 +117,11 @@ export interface Ledger extends Server { token: string }
 
 /**
  * The V8 flags the ledger runs with wherever it is deployed (deploy/Dockerfile's ENTRYPOINT, `npm start`): a young
- * generation of 32 MiB semi-spaces, so that a scrub's batches die young instead of being copied and promoted
- * (docs/operations.md, "Memory").
+ * generation of 32 MiB semi-spaces, so that a scrub's batches die young instead of being copied and promoted; and a
+ * heap growing factor of 2 between full collections, which V8 would otherwise scale down to ~1.4 under the old-space
+ * bound below (a full collection every second or so under checks at 50 connections) (docs/operations.md, "Memory").
  */
-export const LEDGER_NODE_FLAGS = ['--max-semi-space-size=32'] as const;
+export const LEDGER_NODE_FLAGS = ['--max-semi-space-size=32', '--heap-growing-percent=100'] as const;
 
 /**
  * The old-space bound the ledger ships with, as NODE_OPTIONS (deploy/Dockerfile's ENV, `npm start`), so that a
