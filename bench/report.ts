@@ -34,11 +34,11 @@ const BOUNDS: Record<string, (r: Result, f: Figure) => string> = {
       'distinct streams into one transaction (each still checked against its expected revision), which is not built.';
   },
   'scrub-peak-rss': (r) => {
-    const x = r.extra as { idleRssMiB?: number; roundPeaksMiB?: number[]; unboundedPeakMiB?: number; unboundedRate?: number; nodeOptions?: string } | undefined;
+    const x = r.extra as { idleRssMiB?: number; roundPeaksMiB?: number[]; unboundedPeakMiB?: number; unboundedRate?: number; nodeOptions?: string; nodeFlags?: string } | undefined;
     const unbounded = x?.unboundedPeakMiB !== undefined
-      ? `The ledger runs with \`NODE_OPTIONS=${x.nodeOptions}\`, as it ships (the image's default, \`npm start\`; the Helm chart's api ` +
-        `role). The same scrub with no old-space bound, V8 sizing the heap from the machine's memory, peaked at ${fmt(x.unboundedPeakMiB, 'MiB')} ` +
-        `at ${fmt(x.unboundedRate ?? NaN, 'lines/s')}: given a bound, V8 grows the heap by a smaller factor between collections; the ` +
+      ? `The ledger runs with \`NODE_OPTIONS=${x.nodeOptions}\` and \`node ${x.nodeFlags ?? ''}\`, as it ships (the image, \`npm start\`; the ` +
+        `Helm chart's api role). The same scrub with V8 sizing the heap on its own (no old-space bound, its own growing factor: up to 4 ` +
+        `with the ~4 GiB it gives itself here) peaked at ${fmt(x.unboundedPeakMiB, 'MiB')} at ${fmt(x.unboundedRate ?? NaN, 'lines/s')}: the ` +
         'difference is garbage, not data the scrub holds (it keeps at most three batches of 1,000 lines; docs/operations.md, "Memory").'
       : 'What sits above idle is heap that V8 grows under that allocation rate, not measured apart here.';
     return `The ledger process holds ${fmt(x?.idleRssMiB ?? NaN, 'MiB')} right after start (Nest, Fastify, the modules of every feature, ` +

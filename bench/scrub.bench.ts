@@ -15,7 +15,7 @@ import { type Benchmark, type BenchContext, type BenchResult, figure, median, no
 import { cpuPerRequest, type CpuPerRequest, medianCpu } from './lib/cpu';
 import { readCost } from './lib/read-cost';
 import { prepareSchema, SEED_TENANT, seedSubjects } from './lib/seed';
-import { LEDGER_NODE_OPTIONS, type Ledger, profileLedger, startLedger } from './lib/server';
+import { LEDGER_NODE_FLAGS, LEDGER_NODE_OPTIONS, type Ledger, profileLedger, startLedger, V8_OWN_HEAP_SIZING } from './lib/server';
 
 export async function writeList(path: string, lines: number, subjects: number): Promise<void> {
   const out = createWriteStream(path);
@@ -100,10 +100,10 @@ export const scrubBenchmark: Benchmark = {
     } finally {
       await ledger.stop();
     }
-    // The same scrub with V8 left to size the heap from the machine's memory (no old-space bound): is the shipped
-    // bound's peak the scrub's own, and what does the bound cost?
+    // The same scrub with V8 left to size the heap on its own (no old-space bound, its own growing factor): is the
+    // shipped bound's peak the scrub's own, and what does the bound cost?
     const unbounded = await startLedger(database.url, mkdtempSync(join(ctx.tmpDir, 'scrub-unbounded-')),
-      { compiled: !ctx.smoke, env: { NODE_OPTIONS: '' } });
+      { compiled: !ctx.smoke, ...V8_OWN_HEAP_SIZING });
     let unboundedRate = NaN;
     let unboundedPeak = NaN;
     try {
@@ -177,7 +177,7 @@ export const scrubBenchmark: Benchmark = {
       profile,
       extra: {
         snapshotMs: median(snapshotMs), evaluateMs: median(evaluateMs), idleRssMiB: idleRss, roundPeaksMiB: roundPeaks,
-        unboundedPeakMiB: unboundedPeak, unboundedRate, nodeOptions: LEDGER_NODE_OPTIONS, readCost: cost,
+        unboundedPeakMiB: unboundedPeak, unboundedRate, nodeOptions: LEDGER_NODE_OPTIONS, nodeFlags: LEDGER_NODE_FLAGS.join(' '), readCost: cost,
         cpuPerLine, nodePerLine: { csvMicros: csvMicrosPerLine, decodeMicros: median(decodeMicros), decideMicros: median(evaluateMs), floorMicros: nodeFloorMicros },
       },
       notes: [],

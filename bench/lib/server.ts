@@ -123,6 +123,9 @@ export interface Ledger extends Server { token: string }
  */
 export const LEDGER_NODE_FLAGS = ['--max-semi-space-size=32', '--heap-growing-percent=100'] as const;
 
+/** The young generation alone: V8 then sizes the old space and picks its growing factor on its own. */
+export const V8_OWN_HEAP_SIZING = { env: { NODE_OPTIONS: '' }, nodeFlags: ['--max-semi-space-size=32'] } as const;
+
 /**
  * The old-space bound the ledger ships with, as NODE_OPTIONS (deploy/Dockerfile's ENV, `npm start`), so that a
  * deployment's own NODE_OPTIONS replaces it (the Helm chart's `roles.<role>.maxOldSpaceMiB`; 448 MiB is the api
@@ -132,13 +135,13 @@ export const LEDGER_NODE_OPTIONS = '--max-old-space-size=448';
 
 /** The ledger (api + projector roles) on a database, with a token for the bench tenant. */
 export async function startLedger(databaseUrl: string, dataDir: string,
-  options: { cpuProfDir?: string; env?: Record<string, string>; compiled?: boolean } = {}): Promise<Ledger> {
+  options: { cpuProfDir?: string; env?: Record<string, string>; compiled?: boolean; nodeFlags?: readonly string[] } = {}): Promise<Ledger> {
   const keys = await KeySet.loadOrCreate(join(dataDir, 'keys'));
   const main = options.compiled ? await compiledLedger() : 'apps/ledger-api/src/main.ts';
   const server = await startProcess(main, {
     DATABASE_URL: databaseUrl, LEDGER_DATA_DIR: dataDir, LEDGER_ROLES: 'api,projector', LOG_LEVEL: 'error',
     RATE_LIMIT_MAX: '1000000000', NODE_OPTIONS: LEDGER_NODE_OPTIONS, ...options.env,
-  }, { cpuProfDir: options.cpuProfDir, healthPath: '/health/live', nodeFlags: LEDGER_NODE_FLAGS });
+  }, { cpuProfDir: options.cpuProfDir, healthPath: '/health/live', nodeFlags: options.nodeFlags ?? LEDGER_NODE_FLAGS });
   const token = await issueToken(keys, { tenant: 'bench', scopes: ['eligibility:check', 'consent:write', 'consent:read'], ttlSeconds: 4 * 3600, actor: 'bench' });
   return { ...server, token };
 }
