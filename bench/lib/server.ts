@@ -121,10 +121,11 @@ export interface Ledger extends Server { token: string }
  * heap growing factor of 2 between full collections, which V8 would otherwise scale down to ~1.4 under the old-space
  * bound below (a full collection every second or so under checks at 50 connections) (docs/operations.md, "Memory").
  */
-export const LEDGER_NODE_FLAGS = ['--max-semi-space-size=32', '--heap-growing-percent=100'] as const;
+const YOUNG_GENERATION_FLAG = '--max-semi-space-size=32';
+export const LEDGER_NODE_FLAGS = [YOUNG_GENERATION_FLAG, '--heap-growing-percent=100'] as const;
 
 /** The young generation alone: V8 then sizes the old space and picks its growing factor on its own. */
-export const V8_OWN_HEAP_SIZING = { env: { NODE_OPTIONS: '' }, nodeFlags: ['--max-semi-space-size=32'] } as const;
+export const V8_OWN_HEAP_SIZING = { env: { NODE_OPTIONS: '' }, nodeFlags: [YOUNG_GENERATION_FLAG] } as const;
 
 /**
  * The old-space bound the ledger ships with, as NODE_OPTIONS (deploy/Dockerfile's ENV, `npm start`), so that a
