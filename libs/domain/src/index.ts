@@ -20,3 +20,4 @@ export * from './policy/classify';
 export * from './policy/reasons';
 export * from './policy/evaluate';
 export * from './policy/view';
+export * from './policy/precomputed';

@@ -18,6 +18,12 @@ import {
   type SubjectEvent,
   contactView,
   subjectView,
+  PRECOMPUTED_QUESTIONS,
+  decodeAnswer,
+  evaluateConsidering,
+  instantMs,
+  precomputeAnswers,
+  precomputedQuestion,
 } from '../src';
 import { context, contactOf, subjectOf } from './support';
 
@@ -117,14 +123,15 @@ function subjectEvents(h: History): SubjectEvent[] {
   return byRecordedAt([...grants, ...others]);
 }
 
-function contactEvents(h: History): ContactEvent[] {
+/** An address's events (the history's email address, or another contact point given by key and type). */
+function contactEvents(h: Pick<History, 'contact'>, key = contactKey, type: 'email' | 'phone' = 'email'): ContactEvent[] {
   return byRecordedAt(
     h.contact.map((c): ContactEvent => {
       const times = { effectiveAt: at(c.effectiveAt), recordedAt: at(c.effectiveAt + c.recordLag) };
-      if (c.kind === 'bounce') return { type: 'ContactUndeliverable', data: { contactKey, type: 'email', source: 'bounce', ...times } };
+      if (c.kind === 'bounce') return { type: 'ContactUndeliverable', data: { contactKey: key, type, source: 'bounce', ...times } };
       return c.kind === 'out'
-        ? { type: 'ContactOptedOut', data: { contactKey, type: 'email', purpose: c.purpose, channel: c.channel, source: 'one-click', ...times } }
-        : { type: 'ContactOptedIn', data: { contactKey, type: 'email', purpose: c.purpose, channel: c.channel, source: 'preference-centre', ...times } };
+        ? { type: 'ContactOptedOut', data: { contactKey: key, type, purpose: c.purpose, channel: c.channel, source: 'one-click', ...times } }
+        : { type: 'ContactOptedIn', data: { contactKey: key, type, purpose: c.purpose, channel: c.channel, source: 'preference-centre', ...times } };
     }),
   );
 }
@@ -134,6 +141,33 @@ const requestSpec: fc.Arbitrary<EligibilityRequest> = fc.record({
   purpose,
   usesPart2Data: fc.boolean(),
 });
+
+const endSpec = fc.record({
+  index: fc.nat(),
+  kind: fc.constantFrom('expired', 'invalidated', 'copy', 'esign', 'link', 'unlink'),
+  at: minute,
+  recordLag: fc.integer({ min: 0, max: 2_000 }),
+});
+type End = typeof endSpec extends fc.Arbitrary<infer E> ? E : never;
+const phoneKey = contactKeyOf('+15551234567');
+
+/** The history's subject with further facts: ends of its authorizations, copies, ESIGN consents, links and unlinks. */
+function subjectWith(h: History, ends: End[]) {
+  const grants = subjectEvents(h).filter((e) => e.type === 'AuthorizationGranted');
+  const extra = ends.flatMap((x): SubjectEvent[] => {
+    const times = { effectiveAt: at(x.at), recordedAt: at(x.at + x.recordLag) };
+    const id = grants.length > 0 ? `auth-${x.index % grants.length}` : 'auth-0';
+    switch (x.kind) {
+      case 'expired': return grants.length > 0 ? [{ type: 'AuthorizationExpired', data: { authorizationId: id, reason: 'event', expirationEvent: 'study ends', ...times } }] : [];
+      case 'invalidated': return grants.length > 0 ? [{ type: 'AuthorizationInvalidated', data: { authorizationId: id, defect: 'element-missing', rule: 'H8', ...times } }] : [];
+      case 'copy': return grants.length > 0 ? [{ type: 'AuthorizationCopyProvided', data: { authorizationId: id, method: 'paper', esignConsent: null, ...times } }] : [];
+      case 'esign': return [{ type: 'EsignConsentGiven', data: { disclosureVersion: '1', demonstratedAccess: true, ...times } }];
+      case 'link': return [{ type: 'ContactPointLinked', data: { contactKey: x.index % 2 ? contactKey : phoneKey, type: x.index % 2 ? 'email' : 'phone', value: x.index % 2 ? 'jane@example.com' : '+15551234567', ...times } }];
+      default: return [{ type: 'ContactPointUnlinked', data: { contactKey, type: 'email', ...times } }];
+    }
+  });
+  return subjectOf(byRecordedAt([...subjectEvents(h), ...extra]));
+}
 
 const RUNS = { numRuns: 200 };
 
@@ -152,7 +186,6 @@ describe('properties of eligibility', () => {
         if (onContact && contactType === 'email') {
           contacts = [contactOf([...contactEvents(h), { type: 'ContactOptedOut', data: { contactKey, type: 'email', ...key, source: 'esp-complaint', ...when } }])];
         } else if (onContact) {
-          const phoneKey = contactKeyOf('+15551234567');
           contacts.push(contactOf([{ type: 'ContactOptedOut', data: { contactKey: phoneKey, type: 'phone', ...key, source: 'sms-stop', ...when } }], 'phone'));
         } else {
           subject = subjectOf([...subjectEvents(h), { type: 'PreferenceSet', data: { ...key, choice: 'opt-out', source: 'email', ...when } }]);
@@ -228,29 +261,9 @@ describe('properties of eligibility', () => {
   });
 
   it('(5) evaluate answers alike on the folded states and on the policy views the read model stores', () => {
-    const endSpec = fc.record({
-      index: fc.nat(),
-      kind: fc.constantFrom('expired', 'invalidated', 'copy', 'esign', 'link', 'unlink'),
-      at: minute,
-      recordLag: fc.integer({ min: 0, max: 2_000 }),
-    });
-    const phoneKey = contactKeyOf('+15551234567');
     fc.assert(
       fc.property(historySpec, fc.array(endSpec, { maxLength: 4 }), requestSpec, fc.boolean(), minute, minute, (h, ends, request, byAddress, asOfMinute, knownMinute) => {
-        const grants = subjectEvents(h).filter((e) => e.type === 'AuthorizationGranted');
-        const extra = ends.flatMap((x): SubjectEvent[] => {
-          const times = { effectiveAt: at(x.at), recordedAt: at(x.at + x.recordLag) };
-          const id = grants.length > 0 ? `auth-${x.index % grants.length}` : 'auth-0';
-          switch (x.kind) {
-            case 'expired': return grants.length > 0 ? [{ type: 'AuthorizationExpired', data: { authorizationId: id, reason: 'event', expirationEvent: 'study ends', ...times } }] : [];
-            case 'invalidated': return grants.length > 0 ? [{ type: 'AuthorizationInvalidated', data: { authorizationId: id, defect: 'element-missing', rule: 'H8', ...times } }] : [];
-            case 'copy': return grants.length > 0 ? [{ type: 'AuthorizationCopyProvided', data: { authorizationId: id, method: 'paper', esignConsent: null, ...times } }] : [];
-            case 'esign': return [{ type: 'EsignConsentGiven', data: { disclosureVersion: '1', demonstratedAccess: true, ...times } }];
-            case 'link': return [{ type: 'ContactPointLinked', data: { contactKey: x.index % 2 ? contactKey : phoneKey, type: x.index % 2 ? 'email' : 'phone', value: x.index % 2 ? 'jane@example.com' : '+15551234567', ...times } }];
-            default: return [{ type: 'ContactPointUnlinked', data: { contactKey, type: 'email', ...times } }];
-          }
-        });
-        const subject = subjectOf(byRecordedAt([...subjectEvents(h), ...extra]));
+        const subject = subjectWith(h, ends);
         const contact = contactOf(contactEvents(h));
         const stored = <T>(view: T): T => JSON.parse(JSON.stringify(view)) as T;
         const asOf = at(asOfMinute);
@@ -262,6 +275,34 @@ describe('properties of eligibility', () => {
         // The view carries none of the texts or the signer's data of the authorizations it summarises.
         expect(JSON.stringify(subjectView(subject))).not.toMatch(/signerName|informationDescription|purposeStatement|"value"/);
       }),
+      RUNS,
+    );
+  });
+
+  it('(6) the precomputed answers are evaluate\'s at every instant they hold for, by subject and by address', () => {
+    const YEAR_MS = 365 * 86_400_000;
+    fc.assert(
+      fc.property(historySpec, fc.array(endSpec, { maxLength: 4 }), fc.array(contactSpec, { maxLength: 3 }), fc.boolean(), fc.nat(), fc.nat(),
+        (h, ends, phone, byAddress, pick, offset) => {
+          const subject = subjectView(subjectWith(h, ends));
+          const contacts = new Map([
+            [contactKey, contactView(contactOf(contactEvents(h)))],
+            [phoneKey, contactView(contactOf(contactEvents({ contact: phone }, phoneKey, 'phone'), 'pho'))],
+          ]);
+          const precomputed = byAddress
+            ? precomputeAnswers(undefined, contactKey, new Map([[contactKey, contacts.get(contactKey)!]]))
+            : precomputeAnswers(subject, undefined, contacts);
+          const from = instantMs(precomputed.validFrom);
+          // Held for good when no fact names a later instant: asked up to three years on (past the 2027 policy version).
+          const until = precomputed.validUntil === null ? from + 3 * YEAR_MS : instantMs(precomputed.validUntil);
+          expect(until).toBeGreaterThan(from);
+          const t = formatInstant(pick % 3 === 0 ? from : pick % 3 === 1 ? until - 1 : from + (offset % (until - from)));
+          PRECOMPUTED_QUESTIONS.forEach((question, i) => {
+            const expected = evaluateConsidering(byAddress ? undefined : subject, byAddress ? contactKey : undefined, contacts, question, t, t);
+            expect({ question, ...decodeAnswer(precomputed.answers[precomputed.index.charCodeAt(i) - 48]) })
+              .toEqual({ question, decision: expected.decision, reasons: expected.reasons.map((r) => r.code) });
+          });
+        }),
       RUNS,
     );
   });

@@ -6,13 +6,6 @@ import {
 import { EligibilityReadModel, type EligibilitySnapshot } from '@app/projections';
 import { LedgerStreams } from '../ledger/ledger-streams';
 
-/** Which kind of contact point a channel reaches. */
-const CONTACT_TYPE_OF_CHANNEL: Record<string, 'email' | 'phone' | undefined> = { email: 'email', sms: 'phone', voice: 'phone' };
-
-export function contactTypeOfChannel(channel: string): 'email' | 'phone' | undefined {
-  return CONTACT_TYPE_OF_CHANNEL[channel];
-}
-
 export { type EligibilitySnapshot };
 
 /**

@@ -4,6 +4,7 @@ import {
   authorizationEnd,
   authorizationStatusAt,
   isAuthorizationActive,
+  linkedContacts,
 } from '../subject';
 import { PART2_REDISCLOSURE_NOTICE, isPart2Consent, part2MayCover } from '../part2';
 import { settingsFactAt, type TenantState } from '../tenant';
@@ -54,6 +55,26 @@ const CHANNELS_OF: Readonly<Record<ContactType, readonly Channel[]>> = {
   email: ['email'],
   phone: ['sms', 'voice'],
 };
+
+/** The kind of contact point a channel reaches, if any (mail and portal reach none). */
+export function contactTypeReaching(channel: Channel): ContactType | undefined {
+  return (Object.keys(CHANNELS_OF) as ContactType[]).find((type) => CHANNELS_OF[type].includes(channel));
+}
+
+/**
+ * The contact points a decision considers: the one asked about, or else the subject's linked contacts of the kind
+ * the channel reaches. The check, the scrub, receipts and the precomputed decisions all choose them here.
+ */
+export function contactsToConsider(channel: Channel, contactKey: string | undefined, subject: SubjectView | undefined): string[] {
+  if (contactKey) return [contactKey];
+  const wanted = contactTypeReaching(channel);
+  return subject && wanted ? linkedContacts(subject).filter((c) => c.type === wanted).map((c) => c.contactKey) : [];
+}
+
+/** Whether `evaluate` reads the tenant's settings for this question (fundraising: H10's notice statement). */
+export function readsTenantSettings(request: Pick<EligibilityRequest, 'purpose' | 'communication'>): boolean {
+  return classify(request.communication ?? { purpose: request.purpose }).requires === 'no-opt-out';
+}
 
 function collect(evidence: Set<string>, ...facts: (FactView | FactView['evidence'] | null | undefined)[]): void {
   for (const f of facts) {
@@ -247,4 +268,24 @@ export function evaluate(
   // P3: each disclosure made under a Part 2 consent carries the redisclosure notice.
   if (allow && request.usesPart2Data) decision.redisclosureNotice = PART2_REDISCLOSURE_NOTICE;
   return decision;
+}
+
+/**
+ * `evaluate` for a subject (undefined when the question names only an address) or an address, choosing the contact
+ * points to consider (`contactsToConsider`) among the views given: what the check, the scrub and the precomputed
+ * answers all ask.
+ */
+export function evaluateConsidering(
+  subject: SubjectView | undefined,
+  contactKey: string | undefined,
+  contacts: ReadonlyMap<string, ContactView>,
+  request: EligibilityRequest,
+  asOf: string,
+  knownAt: string,
+  tenant?: TenantState,
+): Decision {
+  const considered = contactsToConsider(request.channel, contactKey, subject)
+    .map((key) => contacts.get(key))
+    .filter((c): c is ContactView => c !== undefined);
+  return evaluate(subject, considered, request, asOf, knownAt, tenant);
 }

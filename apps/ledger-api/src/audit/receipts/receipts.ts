@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import {
-  contactDecider, contactStreamId, type ContactState, type Decision, type EligibilityRequest, evaluate,
+  contactDecider, contactStreamId, type ContactState, contactsToConsider, type Decision, type EligibilityRequest, evaluate,
   subjectDecider, subjectStreamId, tenantDecider, tenantStreamId,
 } from '@app/domain';
-import { contactsToConsider } from '../../eligibility/check/check.handler';
 import { canonicalJson } from '@app/event-store';
 import { KeySet, RECEIPT_TYPE, signCompact, verifyCompact } from '@app/security';
 import { LedgerStreams } from '../../ledger/ledger-streams';

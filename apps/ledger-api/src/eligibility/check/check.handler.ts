@@ -1,12 +1,10 @@
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import {
-  type ContactView, type Decision, type EligibilityRequest, evaluate, linkedContacts, subjectDecider, type SubjectView,
-} from '@app/domain';
+import { type Decision, type EligibilityRequest, evaluateConsidering, subjectDecider } from '@app/domain';
 import { normaliseContact } from '../../contacts/contact-value';
 import { Problem } from '../../http/problem';
 import { LedgerStreams } from '../../ledger/ledger-streams';
 import { ReadPosition } from '../../ledger/read-position';
-import { contactTypeOfChannel, type EligibilitySnapshot, EligibilityStates } from '../eligibility-states';
+import { type EligibilitySnapshot, EligibilityStates } from '../eligibility-states';
 import type { EligibilityCheckRequest } from './check.request';
 
 export class EligibilityCheckQuery {
@@ -17,23 +15,13 @@ export type EligibilityAnswer = Decision & { position: string; evaluatedAt: stri
 
 export const ELIGIBILITY_PROJECTION = { projection: 'eligibility' } as const;
 
-/** The contacts a decision considers: the one asked about, or else the subject's linked contacts the channel reaches. */
-export function contactsToConsider(channel: string, contactKey: string | undefined, subject: SubjectView | undefined): string[] {
-  if (contactKey) return [contactKey];
-  const wanted = contactTypeOfChannel(channel);
-  return subject && wanted ? linkedContacts(subject).filter((c) => c.type === wanted).map((c) => c.contactKey) : [];
-}
-
 /** One decision from a snapshot: the same for a single check and for every line of a scrub. */
 export function decide(snapshot: EligibilitySnapshot, subjectId: string | undefined, contactKey: string | undefined,
   request: EligibilityRequest, asOf: string, knownAt: string): Decision {
   const subject = subjectId
     ? snapshot.subjects.get(subjectId) ?? subjectDecider.initialState({ subjectId })
     : undefined;
-  const contacts = contactsToConsider(request.channel, contactKey, subject)
-    .map((key) => snapshot.contacts.get(key))
-    .filter((c): c is ContactView => c !== undefined);
-  return evaluate(subject, contacts, request, asOf, knownAt, snapshot.tenant);
+  return evaluateConsidering(subject, contactKey, snapshot.contacts, request, asOf, knownAt, snapshot.tenant);
 }
 
 /** A question about the past (asOf before now, or any knownAt) is the audit path: it folds the streams. */

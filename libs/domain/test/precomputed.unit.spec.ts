@@ -1,0 +1,40 @@
+import {
+  CHANNELS, decodeAnswer, encodeAnswer, evaluate, PRECOMPUTED_QUESTIONS, precomputeAnswers, precomputedQuestion, readsTenantSettings,
+  subjectView,
+} from '../src';
+import { granted, subjectOf } from './support';
+
+const answerTo = (answers: ReturnType<typeof precomputeAnswers>, purpose: string, channel: string) =>
+  decodeAnswer(answers.answers[answers.index.charCodeAt(PRECOMPUTED_QUESTIONS.findIndex((q) => q.purpose === purpose && q.channel === channel && !q.usesPart2Data)) - 48]);
+
+describe('precomputed answers', () => {
+  it('keeps every purpose whose answer does not read the tenant, on every channel, with and without Part 2 data', () => {
+    expect(readsTenantSettings({ purpose: 'fundraising' })).toBe(true);
+    expect(PRECOMPUTED_QUESTIONS).toHaveLength(5 * CHANNELS.length * 2);
+    expect(PRECOMPUTED_QUESTIONS.some((q) => q.purpose === 'fundraising')).toBe(false);
+    const i = precomputedQuestion({ purpose: 'marketing', channel: 'sms', usesPart2Data: true });
+    expect(PRECOMPUTED_QUESTIONS[i]).toEqual({ purpose: 'marketing', channel: 'sms', usesPart2Data: true });
+    expect(precomputedQuestion({ purpose: 'marketing', channel: 'sms' })).toBe(precomputedQuestion({ purpose: 'marketing', channel: 'sms', usesPart2Data: false }));
+    // Not kept: fundraising (the tenant's notice decides it) and any question by communication category.
+    expect(precomputedQuestion({ purpose: 'fundraising', channel: 'email' })).toBe(-1);
+    expect(precomputedQuestion({ channel: 'email', communication: { category: 'promotion' } })).toBe(-1);
+  });
+
+  it('hold from just after the last fact was recorded until the authorization expires, where the answer changes', () => {
+    const subject = subjectView(subjectOf([granted({ expiresAt: '2027-11-23T00:00:00Z' })]));
+    const answers = precomputeAnswers(subject, undefined, new Map());
+    expect(answers.validFrom).toBe('2026-11-23T14:00:00.001Z');
+    expect(answers.validUntil).toBe('2027-11-23T00:00:00Z');
+    expect(answerTo(answers, 'marketing', 'email')).toEqual({ decision: 'ALLOW', reasons: ['AUTHORIZED'] });
+    expect(answerTo(answers, 'marketing', 'voice')).toEqual({ decision: 'DENY', reasons: ['NO_AUTHORIZATION', 'CHANNEL_NOT_COVERED'] });
+    const atExpiry = evaluate(subject, [], { purpose: 'marketing', channel: 'email' }, answers.validUntil!, answers.validUntil!);
+    expect(encodeAnswer(atExpiry)).toBe('DNO_AUTHORIZATION|AUTHORIZATION_EXPIRED');
+  });
+
+  it('of a subject without an expiry hold for good, and a few distinct answers serve every question', () => {
+    const answers = precomputeAnswers(subjectView(subjectOf([granted({ expiresAt: null, expirationEvent: 'end of the study' })])), undefined, new Map());
+    expect(answers.validUntil).toBeNull();
+    expect(answers.index).toHaveLength(PRECOMPUTED_QUESTIONS.length);
+    expect(answers.answers.length).toBeLessThan(10);
+  });
+});
