@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import {
-  contactDecider, contactStreamId, type ContactState, subjectDecider, subjectStreamId, type SubjectState, tenantDecider,
+  contactDecider, type ContactType, contactStreamId, type ContactState, subjectDecider, subjectStreamId, type SubjectState, tenantDecider,
   tenantStreamId, type TenantState,
 } from '@app/domain';
-import { EligibilityReadModel, type EligibilitySnapshot } from '@app/projections';
+import { EligibilityReadModel, type EligibilitySnapshot, type StoredAnswers } from '@app/projections';
 import { LedgerStreams } from '../ledger/ledger-streams';
 
 export { type EligibilitySnapshot };
@@ -27,6 +27,12 @@ export class EligibilityStates {
   /** One question's states (a single check's): on the live path, one round trip shared with the checks running meanwhile. */
   loadOne(path: 'read-model' | 'streams', tenantId: string, subjectIds: string[], contactKeys: string[]): Promise<EligibilitySnapshot> {
     return path === 'read-model' ? this.readModel.lookup(tenantId, subjectIds, contactKeys) : this.fold(tenantId, subjectIds, contactKeys);
+  }
+
+  /** On the live path, the precomputed answers to one question that hold at `at` (EligibilityReadModel.answers). */
+  precomputed(tenantId: string, question: number, contactType: ContactType | undefined, subjectIds: string[], contactKeys: string[],
+    at: string): Promise<StoredAnswers> {
+    return this.readModel.answers(tenantId, question, contactType, subjectIds, contactKeys, at);
   }
 
   private async fold(tenantId: string, subjectIds: string[], contactKeys: string[]): Promise<EligibilitySnapshot> {

@@ -1,7 +1,7 @@
 import {
-  contactChoices, contactDecider, contactStreamId, type ContactState, fromWireEvent, linkedContacts, optOutsInForce,
-  type RecordedRef, subjectDecider, subjectStreamId, type SubjectState, subjectView, tenantDecider, type TenantState,
-  undeliverableFacts, contactView,
+  contactChoices, contactDecider, contactStreamId, type ContactState, type ContactView, fromWireEvent, linkedContacts, optOutsInForce,
+  type PrecomputedAnswers, precomputeAnswers, type RecordedRef, subjectDecider, subjectStreamId, type SubjectState, type SubjectView,
+  subjectView, tenantDecider, type TenantState, undeliverableFacts, contactView,
 } from '@app/domain';
 import type { RecordedEvent } from '@app/event-store';
 import type { Queryable } from '@app/platform/database';
@@ -16,7 +16,7 @@ import type { Projection, TableNames } from '../projection';
  */
 export const ELIGIBILITY_TABLES = [
   'rm_subject_states', 'rm_contact_states', 'rm_tenant_states', 'rm_contact_links', 'rm_contact_suppressions', 'rm_subject_opt_outs',
-  'rm_subject_views', 'rm_contact_views',
+  'rm_subject_views', 'rm_contact_views', 'rm_decisions',
 ] as const;
 
 type Kind = 'subject' | 'contact' | 'tenant';
@@ -57,8 +57,11 @@ function initial(kind: Kind, tenantId: string, key: string): AnyState {
 
 export const eligibilityProjection: Projection = {
   name: 'eligibility',
-  /** 2: the policy views (rm_subject_views, rm_contact_views); the upgrade replays the log into fresh tables. */
-  version: 2,
+  /**
+   * 2: the policy views (rm_subject_views, rm_contact_views). 3: the precomputed answers (rm_decisions). Each upgrade
+   * replays the log into fresh tables.
+   */
+  version: 3,
   tables: ELIGIBILITY_TABLES,
 
   createSql: (t: TableNames) => `
@@ -84,7 +87,10 @@ export const eligibilityProjection: Projection = {
     CREATE TABLE IF NOT EXISTS ${t.rm_subject_views} (
       stream_id text PRIMARY KEY, view text NOT NULL, linked text[] NOT NULL);
     CREATE TABLE IF NOT EXISTS ${t.rm_contact_views} (
-      tenant_id text NOT NULL, contact_key text NOT NULL, view text NOT NULL, PRIMARY KEY (tenant_id, contact_key));`,
+      tenant_id text NOT NULL, contact_key text NOT NULL, view text NOT NULL, PRIMARY KEY (tenant_id, contact_key));
+    CREATE TABLE IF NOT EXISTS ${t.rm_decisions} (
+      stream_id text PRIMARY KEY, valid_from timestamptz NOT NULL, valid_until timestamptz, idx text NOT NULL, answers text[] NOT NULL,
+      sole_email text, sole_phone text);`,
 
   async apply(tx: Queryable, events: readonly RecordedEvent[], t: TableNames): Promise<void> {
     const touched = new Map<string, StreamState>();
@@ -119,6 +125,7 @@ export const eligibilityProjection: Projection = {
     await upsertStates(tx, t, changed);
     await upsertPolicyViews(tx, t, changed);
     await deriveViews(tx, t, changed);
+    await upsertDecisions(tx, t, changed);
   },
 };
 
@@ -173,6 +180,75 @@ async function upsertPolicyViews(tx: Queryable, t: TableNames, changed: [string,
       [contacts.map(([, e]) => e.tenantId), contacts.map(([, e]) => e.key), contacts.map(([, e]) => JSON.stringify(contactView(e.state as ContactState)))],
     );
   }
+}
+
+/**
+ * The precomputed answers (libs/domain `precomputeAnswers`: `evaluate`'s, per purpose, channel and Part 2) of every
+ * subject and contact point whose answers this batch may change: the changed ones, and the subjects linked to a
+ * changed contact point (their answers consider it). A subject's row also names its one linked address and its one
+ * linked phone, if it has exactly one: a scrub line giving that address asks the same question as one giving none.
+ * Runs after the views and links are written, so the rows read here are current.
+ */
+async function upsertDecisions(tx: Queryable, t: TableNames, changed: [string, StreamState][]): Promise<void> {
+  const subjects = new Map<string, { tenantId: string; view: SubjectView }>();
+  const contacts = new Map<string, ContactView>();
+  const tenantKey = (tenantId: string, key: string) => `${tenantId}\n${key}`;
+  for (const [id, e] of changed) {
+    if (e.kind === 'subject') subjects.set(id, { tenantId: e.tenantId, view: subjectView(e.state as SubjectState) });
+    else if (e.kind === 'contact') contacts.set(tenantKey(e.tenantId, e.key), contactView(e.state as ContactState));
+  }
+  const changedContacts = changed.filter(([, e]) => e.kind === 'contact').map(([, e]) => e);
+  if (subjects.size === 0 && changedContacts.length === 0) return;
+  if (changedContacts.length > 0) {
+    const links = await tx.query<{ tenant_id: string; subject_id: string }>(
+      `SELECT DISTINCT tenant_id, subject_id FROM ${t.rm_contact_links} WHERE (tenant_id, contact_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+      [changedContacts.map((e) => e.tenantId), changedContacts.map((e) => e.key)],
+    );
+    const others = new Map(links.map((l) => [subjectStreamId(l.tenant_id, l.subject_id), l.tenant_id] as const).filter(([id]) => !subjects.has(id)));
+    if (others.size > 0) {
+      const rows = await tx.query<{ stream_id: string; view: string }>(`SELECT stream_id, view FROM ${t.rm_subject_views} WHERE stream_id = ANY($1::text[])`, [[...others.keys()]]);
+      for (const row of rows) subjects.set(row.stream_id, { tenantId: others.get(row.stream_id)!, view: JSON.parse(row.view) as SubjectView });
+    }
+  }
+  const missing = [...subjects.values()].flatMap(({ tenantId, view }) => linkedContacts(view).map((c) => [tenantId, c.contactKey]))
+    .filter(([tenantId, key]) => !contacts.has(tenantKey(tenantId, key)));
+  if (missing.length > 0) {
+    const rows = await tx.query<{ tenant_id: string; contact_key: string; view: string }>(
+      `SELECT tenant_id, contact_key, view FROM ${t.rm_contact_views} WHERE (tenant_id, contact_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+      columns(missing, 2),
+    );
+    for (const row of rows) contacts.set(tenantKey(row.tenant_id, row.contact_key), JSON.parse(row.view) as ContactView);
+  }
+  const rows: string[][] = [];
+  for (const [id, { tenantId, view }] of subjects) {
+    const linked = linkedContacts(view);
+    const own = new Map<string, ContactView>();
+    for (const c of linked) {
+      const contact = contacts.get(tenantKey(tenantId, c.contactKey));
+      if (contact) own.set(c.contactKey, contact);
+    }
+    const sole = (type: string) => {
+      const of = linked.filter((c) => c.type === type);
+      return of.length === 1 ? of[0].contactKey : '';
+    };
+    rows.push(decisionRow(id, precomputeAnswers(view, undefined, own), sole('email'), sole('phone')));
+  }
+  for (const e of changedContacts) {
+    const view = contacts.get(tenantKey(e.tenantId, e.key))!;
+    rows.push(decisionRow(contactStreamId(e.tenantId, e.key), precomputeAnswers(undefined, e.key, new Map([[e.key, view]])), '', ''));
+  }
+  await tx.query(
+    `INSERT INTO ${t.rm_decisions} (stream_id, valid_from, valid_until, idx, answers, sole_email, sole_phone)
+     SELECT s, f::timestamptz, NULLIF(u, '')::timestamptz, i, string_to_array(a, E'\\n'), NULLIF(e, ''), NULLIF(p, '')
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS x(s, f, u, i, a, e, p)
+     ON CONFLICT (stream_id) DO UPDATE SET valid_from = EXCLUDED.valid_from, valid_until = EXCLUDED.valid_until, idx = EXCLUDED.idx,
+       answers = EXCLUDED.answers, sole_email = EXCLUDED.sole_email, sole_phone = EXCLUDED.sole_phone`,
+    columns(rows, 7),
+  );
+}
+
+function decisionRow(streamId: string, answers: PrecomputedAnswers, soleEmail: string, solePhone: string): string[] {
+  return [streamId, answers.validFrom, answers.validUntil ?? '', answers.index, answers.answers.join('\n'), soleEmail, solePhone];
 }
 
 /** The views derived from the states: what is true now, as the ledger knows it at the last event applied. */

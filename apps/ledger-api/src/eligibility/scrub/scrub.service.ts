@@ -1,5 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { contactKeyOf, type EligibilityRequest, normaliseEmail, normalisePhone } from '@app/domain';
+import {
+  contactKeyOf, contactTypeReaching, decodeAnswer, type EligibilityRequest, normaliseEmail, normalisePhone, precomputedQuestion,
+} from '@app/domain';
+import type { StoredAnswer, StoredAnswers } from '@app/projections';
 import { decide } from '../check/check.handler';
 import { type EligibilitySnapshot, EligibilityStates } from '../eligibility-states';
 import type { ScrubLine } from './scrub-lines';
@@ -23,15 +26,19 @@ const BATCH = 1000;
  */
 const READ_AHEAD = 1;
 
-type Prepared = { line: ScrubLine; malformed?: boolean; contactKey?: string };
+type Prepared = { line: ScrubLine; malformed?: boolean; contactKey?: string; stored?: StoredAnswer };
 
-/** A batch whose states are being read: the lines, and the snapshot on its way. */
-interface Loading { prepared: Prepared[]; snapshot: Promise<EligibilitySnapshot> }
+/** What a batch is decided from: the precomputed answers found, and the states of the lines they do not answer. */
+interface Sources { snapshot: EligibilitySnapshot | undefined }
+
+/** A batch whose answers and states are being read: the lines, and the sources on their way. */
+interface Loading { prepared: Prepared[]; sources: Promise<Sources> }
 
 /**
- * Decides every line of a list, in input order, a batch at a time: each batch is one read-model round trip and then
- * the pure `evaluate` per line. The next batches' round trips (READ_AHEAD) are under way while this one is decided and
- * written, so the database and the evaluation overlap. Memory holds READ_AHEAD + 2 batches, whatever the list length.
+ * Decides every line of a list, in input order, a batch at a time: each batch is one round trip for the precomputed
+ * answers (`read`), and one more for the states of the lines they leave, decided by the pure `evaluate`. The next
+ * batches' round trips (READ_AHEAD) are under way while this one is decided and written, so the database and the
+ * evaluation overlap. Memory holds READ_AHEAD + 2 batches, whatever the list length.
  */
 @Injectable()
 export class ScrubService {
@@ -52,34 +59,56 @@ export class ScrubService {
       batch = [];
       if (loading.length > READ_AHEAD) {
         const done = loading.shift()!;
-        yield this.decideBatch(done.prepared, await done.snapshot, question, summary);
+        yield this.decideBatch(done.prepared, await done.sources, question, summary);
       }
     }
     if (batch.length > 0) loading.push(this.load(batch, question));
-    for (const done of loading) yield this.decideBatch(done.prepared, await done.snapshot, question, summary);
+    for (const done of loading) yield this.decideBatch(done.prepared, await done.sources, question, summary);
   }
 
-  /** Normalises the batch's identifiers and starts reading its states. */
+  /** Normalises the batch's identifiers and starts reading its answers and states. */
   private load(batch: ScrubLine[], question: ScrubQuestion): Loading {
-    const channel = question.request.channel;
+    const reaches = contactTypeReaching(question.request.channel);
     const prepared = batch.map((line): Prepared => {
       if (line.malformed) return { line };
       const email = line.email === undefined ? undefined : normaliseEmail(line.email);
       const phone = line.phone === undefined ? undefined : normalisePhone(line.phone);
       if (email === null || phone === null) return { line, malformed: true };
-      const value = channel === 'email' ? email : channel === 'sms' || channel === 'voice' ? phone : undefined;
+      const value = reaches === 'email' ? email : reaches === 'phone' ? phone : undefined;
       return { line, contactKey: value ? contactKeyOf(value) : undefined };
     });
-    const subjectIds = [...new Set(prepared.flatMap((p) => (p.line.subjectId && !p.line.malformed ? [p.line.subjectId] : [])))];
-    const contactKeys = [...new Set(prepared.flatMap((p) => (p.contactKey ? [p.contactKey] : [])))];
-    const snapshot = this.states.load(question.path, question.tenantId, subjectIds, contactKeys);
+    const sources = this.read(prepared, question);
     // Observed now: a failure while an earlier batch is being written (or after the client went away) is not an
     // unhandled rejection; it is awaited, and thrown, when its turn comes.
-    snapshot.catch(() => undefined);
-    return { prepared, snapshot };
+    sources.catch(() => undefined);
+    return { prepared, sources };
   }
 
-  private decideBatch(prepared: Prepared[], snapshot: EligibilitySnapshot, question: ScrubQuestion, summary: ScrubSummary): ScrubbedLine[] {
+  /**
+   * On the live path, a question whose answers are precomputed (a purpose, not fundraising, asked now) reads them first:
+   * a line is answered from its subject's row (when it gives no address, or the subject's one linked address of the
+   * channel's kind, so that `evaluate` would consider the same contact points) or, naming only an address, from the
+   * address's row. The lines left (unknown subjects, other addresses, answers past the instant they hold to) and every
+   * line of any other question are decided by `evaluate` from the states.
+   */
+  private async read(prepared: Prepared[], question: ScrubQuestion): Promise<Sources> {
+    const decidable = prepared.filter((p) => !p.line.malformed && !p.malformed && (p.line.subjectId || p.contactKey));
+    const index = question.path === 'read-model' && question.asOf === question.knownAt ? precomputedQuestion(question.request) : -1;
+    let rest = decidable;
+    if (index >= 0 && decidable.length > 0) {
+      const found = await this.states.precomputed(question.tenantId, index, contactTypeReaching(question.request.channel),
+        unique(decidable.flatMap((p) => (p.line.subjectId ? [p.line.subjectId] : []))),
+        unique(decidable.flatMap((p) => (!p.line.subjectId && p.contactKey ? [p.contactKey] : []))), question.asOf);
+      for (const p of decidable) p.stored = storedAnswer(found, p);
+      rest = decidable.filter((p) => !p.stored);
+    }
+    if (rest.length === 0) return { snapshot: undefined };
+    const subjectIds = unique(rest.flatMap((p) => (p.line.subjectId ? [p.line.subjectId] : [])));
+    const contactKeys = unique(rest.flatMap((p) => (p.contactKey ? [p.contactKey] : [])));
+    return { snapshot: await this.states.load(question.path, question.tenantId, subjectIds, contactKeys) };
+  }
+
+  private decideBatch(prepared: Prepared[], { snapshot }: Sources, question: ScrubQuestion, summary: ScrubSummary): ScrubbedLine[] {
     return prepared.map((item) => {
       summary.total++;
       let out: ScrubbedLine;
@@ -87,8 +116,12 @@ export class ScrubService {
         // Unreadable, or only an address the channel does not reach: nothing to decide on for this channel.
         out = { line: item.line, decision: 'ERROR', reasons: ['MALFORMED_LINE'] };
         summary.errors++;
+      } else if (item.stored) {
+        out = { line: item.line, ...decodeAnswer(item.stored.answer) };
+        if (out.decision === 'ALLOW') summary.allowed++;
+        else summary.denied++;
       } else {
-        const decision = decide(snapshot, item.line.subjectId, item.contactKey, { ...question.request, contactKey: item.contactKey }, question.asOf, question.knownAt);
+        const decision = decide(snapshot!, item.line.subjectId, item.contactKey, { ...question.request, contactKey: item.contactKey }, question.asOf, question.knownAt);
         out = { line: item.line, decision: decision.decision, reasons: decision.reasons.map((r) => r.code) };
         if (decision.decision === 'ALLOW') summary.allowed++;
         else summary.denied++;
@@ -97,4 +130,17 @@ export class ScrubService {
       return out;
     });
   }
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}
+
+/** The stored answer that is the line's own, if there is one (ScrubService.read). */
+function storedAnswer(found: StoredAnswers, item: Prepared): StoredAnswer | undefined {
+  if (item.line.subjectId) {
+    const row = found.subjects.get(item.line.subjectId);
+    return row && (item.contactKey === undefined || row.sole === item.contactKey) ? row : undefined;
+  }
+  return item.contactKey ? found.contacts.get(item.contactKey) : undefined;
 }
