@@ -6,8 +6,8 @@
  * state. Also seeds a plain `naive_authorizations` table from the same states for the naive baseline.
  */
 import {
-  contactDecider, contactKeyOf, contactStreamId, type ContactState, contactView, type DecideContext, linkedContacts, subjectDecider,
-  subjectStreamId, type SubjectState, subjectView,
+  contactDecider, contactKeyOf, contactStreamId, type ContactState, contactView, type DecideContext, linkedContacts,
+  type PrecomputedAnswers, precomputeAnswers, subjectDecider, subjectStreamId, type SubjectState, subjectView,
 } from '@app/domain';
 import { PostgresEventStore } from '@app/event-store';
 import { migrate, PgDatabase } from '@app/platform/database';
@@ -54,11 +54,14 @@ function shapes(at: number): { name: string; linked: boolean; steps: Step[] }[] 
 export interface Templates {
   subjects: string[]; contacts: (string | null)[];
   /** The policy views the projection stores beside each state (rm_subject_views, rm_contact_views). */
-  subjectViews: string[]; contactViews: (string | null)[]; authorizations: { id: string; purposes: string[]; channels: string[]; status: string; expiresAt: string | null }[][] }
+  subjectViews: string[]; contactViews: (string | null)[];
+  /** The precomputed answers it stores (rm_decisions): the same for every subject of a shape, whatever its ids. */
+  subjectAnswers: PrecomputedAnswers[]; contactAnswers: (PrecomputedAnswers | null)[];
+  authorizations: { id: string; purposes: string[]; channels: string[]; status: string; expiresAt: string | null }[][] }
 
 /** Folds each shape with the deciders; answers the states as JSON text with placeholders for the ids. */
 export function buildTemplates(now = Date.now()): Templates {
-  const out: Templates = { subjects: [], contacts: [], subjectViews: [], contactViews: [], authorizations: [] };
+  const out: Templates = { subjects: [], contacts: [], subjectViews: [], contactViews: [], subjectAnswers: [], contactAnswers: [], authorizations: [] };
   let n = 0;
   for (const shape of shapes(now)) {
     let subject: SubjectState = subjectDecider.initialState({ tenantId: SEED_TENANT, subjectId: SID });
@@ -81,6 +84,9 @@ export function buildTemplates(now = Date.now()): Templates {
     out.contacts.push(shape.linked ? JSON.stringify(linkedContact) : null);
     out.subjectViews.push(JSON.stringify(subjectView(subject)));
     out.contactViews.push(shape.linked ? JSON.stringify(contactView(linkedContact)) : null);
+    const contacts = new Map(shape.linked ? [[CKEY, contactView(linkedContact)]] : []);
+    out.subjectAnswers.push(precomputeAnswers(subjectView(subject), undefined, contacts));
+    out.contactAnswers.push(shape.linked ? precomputeAnswers(undefined, CKEY, contacts) : null);
     if (linkedContacts(subject).length !== (shape.linked ? 1 : 0)) throw new Error(`seed shape "${shape.name}": links do not match`);
     out.authorizations.push(subject.authorizations.map((a: any) => ({
       id: a.authorizationId, purposes: a.purposes, channels: a.channels,
@@ -146,6 +152,19 @@ export async function seedSubjects(url: string, count: number, options: { naive?
         `INSERT INTO rm_contact_views (tenant_id, contact_key, view)
          SELECT $3, x.ck, t.view ${common} JOIN unnest($4::text[]) WITH ORDINALITY AS t(view, n) ON t.n = x.k WHERE t.view IS NOT NULL`,
         [from, to, SEED_TENANT, templates.contactViews]);
+      // The precomputed answers: a subject's row names its linked address (sole_email), '' when it has none.
+      const answers = (list: (PrecomputedAnswers | null)[]) => [list.map((a) => a?.validFrom ?? null), list.map((a) => a?.validUntil ?? null),
+        list.map((a) => a?.index ?? null), list.map((a) => a?.answers.join('\n') ?? null)];
+      await db.query(
+        `INSERT INTO rm_decisions (stream_id, valid_from, valid_until, idx, answers, sole_email, sole_phone)
+         SELECT $3 || x.sid, t.f::timestamptz, t.u::timestamptz, t.i, string_to_array(t.a, E'\\n'), CASE WHEN t.linked THEN x.ck ELSE '' END, ''
+           ${common} JOIN unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::boolean[]) WITH ORDINALITY AS t(f, u, i, a, linked, n) ON t.n = x.k`,
+        [from, to, subjectPrefix, ...answers(templates.subjectAnswers), templates.contactAnswers.map((a) => a !== null)]);
+      await db.query(
+        `INSERT INTO rm_decisions (stream_id, valid_from, valid_until, idx, answers)
+         SELECT $3 || x.ck, t.f::timestamptz, t.u::timestamptz, t.i, string_to_array(t.a, E'\\n')
+           ${common} JOIN unnest($4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS t(f, u, i, a, n) ON t.n = x.k WHERE t.i IS NOT NULL`,
+        [from, to, contactPrefix, ...answers(templates.contactAnswers)]);
       if (options.naive) {
         const rows = templates.authorizations.flatMap((list, i) => list.map((a) => ({ k: i + 1, ...a })));
         await db.query(

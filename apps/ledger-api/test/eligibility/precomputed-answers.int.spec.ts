@@ -38,6 +38,7 @@ describe('the scrub on precomputed answers', () => {
     expect(response.statusCode).toBe(200);
     // What the scrub read (before the fold below reads the streams through the same service).
     const readStates = fromStates.mock.calls.flatMap((call) => call[2] as string[]);
+    const readAddresses = fromStates.mock.calls.flatMap((call) => call[3] as string[]);
     const readAnswers = fromAnswers.mock.calls.length;
     const answered = response.body.trim().split('\n').slice(1);
     const params = new URLSearchParams(query);
@@ -50,7 +51,7 @@ describe('the scrub on precomputed answers', () => {
       const expected = decide(folded, subjectId || undefined, key, request, now, now);
       expect(answered[i]).toBe(`${line},${expected.decision},${expected.reasons.map((r) => r.code).join('|')}`);
     }
-    return { answered, readStates, readAnswers };
+    return { answered, readStates, readAddresses, readAnswers };
   };
 
   beforeAll(async () => {
@@ -65,6 +66,8 @@ describe('the scrub on precomputed answers', () => {
     await write('/v1/subjects/p-3/contacts', { type: 'email', value: 'three-a@example.com' });
     await write('/v1/subjects/p-3/contacts', { type: 'email', value: 'three-b@example.com' });
     await write('/v1/subjects/p-3/authorizations', grantBody());
+    await write('/v1/subjects/p-4/authorizations', grantBody());
+    await write('/v1/contacts/opt-out', { type: 'email', value: 'known@example.com', purpose: 'research', channel: 'email', source: 'one-click' });
     await project();
     fromStates = jest.spyOn(EligibilityStates.prototype, 'load');
     fromAnswers = jest.spyOn(EligibilityStates.prototype, 'precomputed');
@@ -75,14 +78,20 @@ describe('the scrub on precomputed answers', () => {
   });
 
   it('answers a subject, its one address, or an address alone from the stored answers; the rest from the states', async () => {
-    const { answered, readStates, readAnswers } = await scrub('channel=email&purpose=marketing', [
-      'p-1,', 'p-1,one@example.com', ',one@example.com', 'p-2,two@example.com', 'p-2,someone@example.com', 'p-3,three-a@example.com', 'p-3,', 'p-404,',
+    const { answered, readStates, readAddresses, readAnswers } = await scrub('channel=email&purpose=marketing', [
+      'p-1,', 'p-1,one@example.com', ',known@example.com', 'p-2,two@example.com', 'p-4,new@example.com',
+      'p-2,someone@example.com', 'p-3,three-a@example.com', 'p-3,', 'p-404,', 'p-4,known@example.com', ',new@example.com',
     ]);
     expect(readAnswers).toBe(1);
-    // Another address than the subject's own, one of two linked addresses, an unknown subject: decided from the states.
-    expect(readStates.sort()).toEqual(['p-2', 'p-3', 'p-404']);
+    // Decided from the states: another address than the subject's own, one of two linked addresses (p-3 with and without
+    // it), an unknown subject, an address the ledger knows for a subject without one, an address it does not know.
+    expect(readStates.sort()).toEqual(['p-2', 'p-3', 'p-4', 'p-404']);
+    expect(readAddresses.sort()).toEqual([
+      contactKeyOf('known@example.com'), contactKeyOf('new@example.com'), contactKeyOf('someone@example.com'), contactKeyOf('three-a@example.com'),
+    ].sort());
     expect(answered[0]).toBe('p-1,,ALLOW,AUTHORIZED');
-    expect(answered[7]).toBe('p-404,,DENY,NO_AUTHORIZATION|UNKNOWN_SUBJECT');
+    expect(answered[4]).toBe('p-4,new@example.com,ALLOW,AUTHORIZED');
+    expect(answered[8]).toBe('p-404,,DENY,NO_AUTHORIZATION|UNKNOWN_SUBJECT');
   });
 
   it('an opt-out recorded on an address changes the stored answers of the subject linked to it', async () => {

@@ -185,8 +185,9 @@ async function upsertPolicyViews(tx: Queryable, t: TableNames, changed: [string,
 /**
  * The precomputed answers (libs/domain `precomputeAnswers`: `evaluate`'s, per purpose, channel and Part 2) of every
  * subject and contact point whose answers this batch may change: the changed ones, and the subjects linked to a
- * changed contact point (their answers consider it). A subject's row also names its one linked address and its one
- * linked phone, if it has exactly one: a scrub line giving that address asks the same question as one giving none.
+ * changed contact point (their answers consider it). A subject's row also names its linked address and its linked
+ * phone when it has exactly one ('' for none): a scrub line giving that address, or one the subject does not have and
+ * the ledger does not know, makes `evaluate` consider the same contact points as a line giving none.
  * Runs after the views and links are written, so the rows read here are current.
  */
 async function upsertDecisions(tx: Queryable, t: TableNames, changed: [string, StreamState][]): Promise<void> {
@@ -219,7 +220,7 @@ async function upsertDecisions(tx: Queryable, t: TableNames, changed: [string, S
     );
     for (const row of rows) contacts.set(tenantKey(row.tenant_id, row.contact_key), JSON.parse(row.view) as ContactView);
   }
-  const rows: string[][] = [];
+  const rows: (string | null)[][] = [];
   for (const [id, { tenantId, view }] of subjects) {
     const linked = linkedContacts(view);
     const own = new Map<string, ContactView>();
@@ -229,17 +230,17 @@ async function upsertDecisions(tx: Queryable, t: TableNames, changed: [string, S
     }
     const sole = (type: string) => {
       const of = linked.filter((c) => c.type === type);
-      return of.length === 1 ? of[0].contactKey : '';
+      return of.length === 0 ? '' : of.length === 1 ? of[0].contactKey : null;
     };
     rows.push(decisionRow(id, precomputeAnswers(view, undefined, own), sole('email'), sole('phone')));
   }
   for (const e of changedContacts) {
     const view = contacts.get(tenantKey(e.tenantId, e.key))!;
-    rows.push(decisionRow(contactStreamId(e.tenantId, e.key), precomputeAnswers(undefined, e.key, new Map([[e.key, view]])), '', ''));
+    rows.push(decisionRow(contactStreamId(e.tenantId, e.key), precomputeAnswers(undefined, e.key, new Map([[e.key, view]])), null, null));
   }
   await tx.query(
     `INSERT INTO ${t.rm_decisions} (stream_id, valid_from, valid_until, idx, answers, sole_email, sole_phone)
-     SELECT s, f::timestamptz, NULLIF(u, '')::timestamptz, i, string_to_array(a, E'\\n'), NULLIF(e, ''), NULLIF(p, '')
+     SELECT s, f::timestamptz, NULLIF(u, '')::timestamptz, i, string_to_array(a, E'\\n'), e, p
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS x(s, f, u, i, a, e, p)
      ON CONFLICT (stream_id) DO UPDATE SET valid_from = EXCLUDED.valid_from, valid_until = EXCLUDED.valid_until, idx = EXCLUDED.idx,
        answers = EXCLUDED.answers, sole_email = EXCLUDED.sole_email, sole_phone = EXCLUDED.sole_phone`,
@@ -247,7 +248,8 @@ async function upsertDecisions(tx: Queryable, t: TableNames, changed: [string, S
   );
 }
 
-function decisionRow(streamId: string, answers: PrecomputedAnswers, soleEmail: string, solePhone: string): string[] {
+/** A row of rm_decisions; `sole`: the subject's one linked address or phone, '' for none, null for several (or a contact point's row). */
+function decisionRow(streamId: string, answers: PrecomputedAnswers, soleEmail: string | null, solePhone: string | null): (string | null)[] {
   return [streamId, answers.validFrom, answers.validUntil ?? '', answers.index, answers.answers.join('\n'), soleEmail, solePhone];
 }
 

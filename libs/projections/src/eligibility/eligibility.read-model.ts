@@ -20,12 +20,19 @@ export interface EligibilitySnapshot {
  */
 const BATCH = 500;
 
-/** A precomputed answer (`A` or `D`, then the reason codes joined by `|`), and the subject's one linked contact point of the kind asked. */
+/**
+ * A precomputed answer (`A` or `D`, then the reason codes joined by `|`) and, for a subject, its linked contact point of
+ * the kind asked: its key when it has exactly one, '' when it has none, null when it has several.
+ */
 export interface StoredAnswer { answer: string; sole: string | null }
 
 export interface StoredAnswers {
+  /** The subjects' answers that hold at the instant asked. */
   subjects: Map<string, StoredAnswer>;
+  /** The contact points' answers that hold at the instant asked. */
   contacts: Map<string, StoredAnswer>;
+  /** Every contact point asked for that the ledger knows (has a stream), whether or not its answer holds. */
+  knownContacts: Set<string>;
 }
 
 interface PendingLookup {
@@ -117,16 +124,22 @@ export class EligibilityReadModel {
     contactKeys: readonly string[], at: string): Promise<StoredAnswers> {
     const subjectPrefix = subjectStreamId(tenantId, '');
     const contactPrefix = contactStreamId(tenantId, '');
-    const rows = await this.db.query<{ stream_id: string; answer: string; sole: string | null }>(
+    const rows = await this.db.query<{ stream_id: string; answer: string; sole: string | null; holds: boolean }>(
       `SELECT stream_id, answers[ascii(substr(idx, $2, 1)) - 47] AS answer,
-              CASE $3::text WHEN 'email' THEN sole_email WHEN 'phone' THEN sole_phone END AS sole
-         FROM rm_decisions WHERE stream_id = ANY($1::text[]) AND valid_from <= $4::timestamptz AND (valid_until IS NULL OR valid_until > $4::timestamptz)`,
+              CASE $3::text WHEN 'email' THEN sole_email WHEN 'phone' THEN sole_phone END AS sole,
+              valid_from <= $4::timestamptz AND (valid_until IS NULL OR valid_until > $4::timestamptz) AS holds
+         FROM rm_decisions WHERE stream_id = ANY($1::text[])`,
       [[...subjectIds.map((id) => subjectPrefix + id), ...contactKeys.map((key) => contactPrefix + key)], question + 1, contactType ?? null, at],
     );
-    const found: StoredAnswers = { subjects: new Map(), contacts: new Map() };
+    const found: StoredAnswers = { subjects: new Map(), contacts: new Map(), knownContacts: new Set() };
     for (const row of rows) {
-      if (row.stream_id.startsWith(subjectPrefix)) found.subjects.set(row.stream_id.slice(subjectPrefix.length), { answer: row.answer, sole: row.sole });
-      else found.contacts.set(row.stream_id.slice(contactPrefix.length), { answer: row.answer, sole: null });
+      if (row.stream_id.startsWith(subjectPrefix)) {
+        if (row.holds) found.subjects.set(row.stream_id.slice(subjectPrefix.length), { answer: row.answer, sole: row.sole });
+        continue;
+      }
+      const key = row.stream_id.slice(contactPrefix.length);
+      found.knownContacts.add(key);
+      if (row.holds) found.contacts.set(key, { answer: row.answer, sole: null });
     }
     return found;
   }

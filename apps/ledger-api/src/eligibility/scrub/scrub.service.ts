@@ -86,9 +86,8 @@ export class ScrubService {
 
   /**
    * On the live path, a question whose answers are precomputed (a purpose, not fundraising, asked now) reads them first:
-   * a line is answered from its subject's row (when it gives no address, or the subject's one linked address of the
-   * channel's kind, so that `evaluate` would consider the same contact points) or, naming only an address, from the
-   * address's row. The lines left (unknown subjects, other addresses, answers past the instant they hold to) and every
+   * a line is answered from its subject's row when `evaluate` would consider the same contact points (`storedAnswer`)
+   * or, naming only an address, from the address's row. The lines left (unknown subjects, other addresses, answers past the instant they hold to) and every
    * line of any other question are decided by `evaluate` from the states.
    */
   private async read(prepared: Prepared[], question: ScrubQuestion): Promise<Sources> {
@@ -98,7 +97,7 @@ export class ScrubService {
     if (index >= 0 && decidable.length > 0) {
       const found = await this.states.precomputed(question.tenantId, index, contactTypeReaching(question.request.channel),
         unique(decidable.flatMap((p) => (p.line.subjectId ? [p.line.subjectId] : []))),
-        unique(decidable.flatMap((p) => (!p.line.subjectId && p.contactKey ? [p.contactKey] : []))), question.asOf);
+        unique(decidable.flatMap((p) => (p.contactKey ? [p.contactKey] : []))), question.asOf);
       for (const p of decidable) p.stored = storedAnswer(found, p);
       rest = decidable.filter((p) => !p.stored);
     }
@@ -136,11 +135,17 @@ function unique(values: string[]): string[] {
   return [...new Set(values)];
 }
 
-/** The stored answer that is the line's own, if there is one (ScrubService.read). */
+/**
+ * The stored answer that is the line's own, if there is one (ScrubService.read): `evaluate` would consider the same
+ * contact points as it did. For a subject and an address: the subject's one linked address of that kind, or an
+ * address the ledger does not know given for a subject with none.
+ */
 function storedAnswer(found: StoredAnswers, item: Prepared): StoredAnswer | undefined {
+  const key = item.contactKey;
   if (item.line.subjectId) {
     const row = found.subjects.get(item.line.subjectId);
-    return row && (item.contactKey === undefined || row.sole === item.contactKey) ? row : undefined;
+    if (!row || key === undefined || row.sole === key) return row;
+    return row.sole === '' && !found.knownContacts.has(key) ? row : undefined;
   }
-  return item.contactKey ? found.contacts.get(item.contactKey) : undefined;
+  return key ? found.contacts.get(key) : undefined;
 }
