@@ -11,7 +11,7 @@ import {
 } from '@app/domain';
 import { PostgresEventStore } from '@app/event-store';
 import { migrate, PgDatabase } from '@app/platform/database';
-import { PROJECTIONS, projectionMigrations } from '@app/projections';
+import { answerProfileId, eligibilityProjection, liveTables, PROJECTIONS, projectionMigrations, writeAnswerProfiles } from '@app/projections';
 
 export const SEED_TENANT = 'bench';
 const SID = '__SID__';
@@ -123,6 +123,9 @@ export async function seedSubjects(url: string, count: number, options: { naive?
         tenant_id text NOT NULL, subject_id text NOT NULL, authorization_id text NOT NULL, purposes text[] NOT NULL, channels text[] NOT NULL,
         status text NOT NULL, expires_at timestamptz, PRIMARY KEY (tenant_id, subject_id, authorization_id))`);
     }
+    // The answer profiles the precomputed answers point at, stored as the projection stores them.
+    await writeAnswerProfiles(db, liveTables(eligibilityProjection),
+      [...templates.subjectAnswers, ...templates.contactAnswers].filter((a): a is PrecomputedAnswers => a !== null));
     const chunk = 100_000;
     for (let from = 1; from <= count; from += chunk) {
       const to = Math.min(count, from + chunk - 1);
@@ -152,18 +155,18 @@ export async function seedSubjects(url: string, count: number, options: { naive?
         `INSERT INTO rm_contact_views (tenant_id, contact_key, view)
          SELECT $3, x.ck, t.view ${common} JOIN unnest($4::text[]) WITH ORDINALITY AS t(view, n) ON t.n = x.k WHERE t.view IS NOT NULL`,
         [from, to, SEED_TENANT, templates.contactViews]);
-      // The precomputed answers: a subject's row names its linked address (sole_email), '' when it has none.
-      const answers = (list: (PrecomputedAnswers | null)[]) => [list.map((a) => a?.validFrom ?? null), list.map((a) => a?.validUntil ?? null),
-        list.map((a) => a?.index ?? null), list.map((a) => a?.answers.join('\n') ?? null)];
+      // The precomputed answers: a subject's row names its linked address (sole_email), empty when it has none.
+      const answers = (list: (PrecomputedAnswers | null)[]) => [list.map((a) => (a ? answerProfileId(a) : null)), list.map((a) => a?.validFrom ?? null),
+        list.map((a) => a?.validUntil ?? null)];
       await db.query(
-        `INSERT INTO rm_decisions (stream_id, valid_from, valid_until, idx, answers, sole_email, sole_phone)
-         SELECT $3 || x.sid, t.f::timestamptz, t.u::timestamptz, t.i, string_to_array(t.a, E'\\n'), CASE WHEN t.linked THEN x.ck ELSE '' END, ''
-           ${common} JOIN unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::boolean[]) WITH ORDINALITY AS t(f, u, i, a, linked, n) ON t.n = x.k`,
+        `INSERT INTO rm_decisions (stream_id, profile, valid_from, valid_until, sole_email, sole_phone)
+         SELECT $3 || x.sid, t.p::bigint, t.f::timestamptz, t.u::timestamptz, CASE WHEN t.linked THEN decode(x.ck, 'hex') ELSE ''::bytea END, ''::bytea
+           ${common} JOIN unnest($4::text[], $5::text[], $6::text[], $7::boolean[]) WITH ORDINALITY AS t(p, f, u, linked, n) ON t.n = x.k`,
         [from, to, subjectPrefix, ...answers(templates.subjectAnswers), templates.contactAnswers.map((a) => a !== null)]);
       await db.query(
-        `INSERT INTO rm_decisions (stream_id, valid_from, valid_until, idx, answers)
-         SELECT $3 || x.ck, t.f::timestamptz, t.u::timestamptz, t.i, string_to_array(t.a, E'\\n')
-           ${common} JOIN unnest($4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS t(f, u, i, a, n) ON t.n = x.k WHERE t.i IS NOT NULL`,
+        `INSERT INTO rm_decisions (stream_id, profile, valid_from, valid_until)
+         SELECT $3 || x.ck, t.p::bigint, t.f::timestamptz, t.u::timestamptz
+           ${common} JOIN unnest($4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS t(p, f, u, n) ON t.n = x.k WHERE t.p IS NOT NULL`,
         [from, to, contactPrefix, ...answers(templates.contactAnswers)]);
       if (options.naive) {
         const rows = templates.authorizations.flatMap((list, i) => list.map((a) => ({ k: i + 1, ...a })));

@@ -37,4 +37,11 @@ describe('precomputed answers', () => {
     expect(answers.index).toHaveLength(PRECOMPUTED_QUESTIONS.length);
     expect(answers.answers.length).toBeLessThan(10);
   });
+
+  it('of a question about nobody (an address the ledger does not know) hold for good', () => {
+    const answers = precomputeAnswers(undefined, undefined, new Map());
+    expect(answers.validUntil).toBeNull();
+    expect(answerTo(answers, 'marketing', 'email')).toEqual({ decision: 'DENY', reasons: ['NO_AUTHORIZATION'] });
+    expect(answerTo(answers, 'treatment', 'sms')).toEqual({ decision: 'ALLOW', reasons: ['TREATMENT_EXEMPT'] });
+  });
 });

@@ -4,6 +4,7 @@ export * from './rebuild';
 export * from './partitioned/partitioned-projector';
 export * from './eligibility/eligibility.projection';
 export * from './eligibility/eligibility.read-model';
+export * from './eligibility/decisions';
 export * from './expiring-authorizations/expiring-authorizations.projection';
 
 import { eligibilityProjection } from './eligibility/eligibility.projection';

@@ -3,7 +3,7 @@ import {
   contactDecider, type ContactType, contactStreamId, type ContactState, subjectDecider, subjectStreamId, type SubjectState, tenantDecider,
   tenantStreamId, type TenantState,
 } from '@app/domain';
-import { EligibilityReadModel, type EligibilitySnapshot, type StoredAnswers } from '@app/projections';
+import { type AnswerQuestion, EligibilityReadModel, type EligibilitySnapshot } from '@app/projections';
 import { LedgerStreams } from '../ledger/ledger-streams';
 
 export { type EligibilitySnapshot };
@@ -30,9 +30,8 @@ export class EligibilityStates {
   }
 
   /** On the live path, the precomputed answers to one question that hold at `at` (EligibilityReadModel.answers). */
-  precomputed(tenantId: string, question: number, contactType: ContactType | undefined, subjectIds: string[], contactKeys: string[],
-    at: string): Promise<StoredAnswers> {
-    return this.readModel.answers(tenantId, question, contactType, subjectIds, contactKeys, at);
+  precomputed(tenantId: string, question: number, contactType: ContactType | undefined, lines: AnswerQuestion[], at: string): Promise<(string | undefined)[]> {
+    return this.readModel.answers(tenantId, question, contactType, lines, at);
   }
 
   private async fold(tenantId: string, subjectIds: string[], contactKeys: string[]): Promise<EligibilitySnapshot> {

@@ -34,7 +34,7 @@ describe('eligibility read model upgrade from version 2', () => {
     await projector.catchUp();
 
     // The database as version 2 left it: its tables projected to the head, no precomputed answers, its migration recorded.
-    await db.query('DROP TABLE rm_decisions');
+    await db.query('DROP TABLE rm_decisions, rm_answer_profiles');
     await db.query("UPDATE ledger_migrations SET id = 'projections-002-eligibility-v2' WHERE id = 'projections-002-eligibility-v3'");
     // ... and partitions a partitioned projector had taken, which would otherwise resume from the head.
     await db.query("INSERT INTO projection_partitions (name, partition, partitions, position) VALUES ('eligibility', 0, 1, $1)", [head.toString()]);

@@ -1,11 +1,12 @@
 import {
   contactChoices, contactDecider, contactStreamId, type ContactState, type ContactView, fromWireEvent, linkedContacts, optOutsInForce,
-  type PrecomputedAnswers, precomputeAnswers, type RecordedRef, subjectDecider, subjectStreamId, type SubjectState, type SubjectView,
-  subjectView, tenantDecider, type TenantState, undeliverableFacts, contactView,
+  type RecordedRef, subjectDecider, subjectStreamId, type SubjectState, type SubjectView, subjectView, tenantDecider, type TenantState,
+  undeliverableFacts, contactView,
 } from '@app/domain';
 import type { RecordedEvent } from '@app/event-store';
 import type { Queryable } from '@app/platform/database';
 import type { Projection, TableNames } from '../projection';
+import { DECISIONS_SQL, upsertDecisions } from './decisions';
 
 /**
  * The question "may we send this?" is answered by the domain's own `evaluate` over the folded states of the subject,
@@ -16,7 +17,7 @@ import type { Projection, TableNames } from '../projection';
  */
 export const ELIGIBILITY_TABLES = [
   'rm_subject_states', 'rm_contact_states', 'rm_tenant_states', 'rm_contact_links', 'rm_contact_suppressions', 'rm_subject_opt_outs',
-  'rm_subject_views', 'rm_contact_views', 'rm_decisions',
+  'rm_subject_views', 'rm_contact_views', 'rm_decisions', 'rm_answer_profiles',
 ] as const;
 
 type Kind = 'subject' | 'contact' | 'tenant';
@@ -26,6 +27,14 @@ interface StreamState {
   kind: Kind; tenantId: string; key: string; state: AnyState; position: bigint; lastRecordedAt: string;
   /** A subject's current links once worked out (linksOf): the policy view and the links table both need them. */
   linked?: ReturnType<typeof linkedContacts>;
+  /** The policy view once worked out (viewOf): the views table and the precomputed answers both need it. */
+  view?: SubjectView | ContactView;
+}
+
+/** A changed subject's or contact point's policy view, worked out once per batch. */
+function viewOf(entry: StreamState): SubjectView | ContactView | undefined {
+  if (entry.kind === 'tenant') return undefined;
+  return (entry.view ??= entry.kind === 'subject' ? subjectView(entry.state as SubjectState) : contactView(entry.state as ContactState));
 }
 
 /** A changed subject's current links, worked out once per batch. */
@@ -58,7 +67,8 @@ function initial(kind: Kind, tenantId: string, key: string): AnyState {
 export const eligibilityProjection: Projection = {
   name: 'eligibility',
   /**
-   * 2: the policy views (rm_subject_views, rm_contact_views). 3: the precomputed answers (rm_decisions). Each upgrade
+   * 2: the policy views (rm_subject_views, rm_contact_views). 3: the precomputed answers (rm_decisions,
+   * rm_answer_profiles). Each upgrade
    * replays the log into fresh tables.
    */
   version: 3,
@@ -88,9 +98,7 @@ export const eligibilityProjection: Projection = {
       stream_id text PRIMARY KEY, view text NOT NULL, linked text[] NOT NULL);
     CREATE TABLE IF NOT EXISTS ${t.rm_contact_views} (
       tenant_id text NOT NULL, contact_key text NOT NULL, view text NOT NULL, PRIMARY KEY (tenant_id, contact_key));
-    CREATE TABLE IF NOT EXISTS ${t.rm_decisions} (
-      stream_id text PRIMARY KEY, valid_from timestamptz NOT NULL, valid_until timestamptz, idx text NOT NULL, answers text[] NOT NULL,
-      sole_email text, sole_phone text);`,
+    ${DECISIONS_SQL(t)}`,
 
   async apply(tx: Queryable, events: readonly RecordedEvent[], t: TableNames): Promise<void> {
     const touched = new Map<string, StreamState>();
@@ -125,7 +133,7 @@ export const eligibilityProjection: Projection = {
     await upsertStates(tx, t, changed);
     await upsertPolicyViews(tx, t, changed);
     await deriveViews(tx, t, changed);
-    await upsertDecisions(tx, t, changed);
+    await upsertDecisions(tx, t, changed.map(([id, e]) => ({ streamId: id, kind: e.kind, tenantId: e.tenantId, key: e.key, view: viewOf(e) })));
   },
 };
 
@@ -167,7 +175,7 @@ async function upsertPolicyViews(tx: Queryable, t: TableNames, changed: [string,
       `INSERT INTO ${t.rm_subject_views} (stream_id, view, linked)
        SELECT s, v, ARRAY(SELECT jsonb_array_elements_text(l::jsonb)) FROM unnest($1::text[], $2::text[], $3::text[]) AS u(s, v, l)
        ON CONFLICT (stream_id) DO UPDATE SET view = EXCLUDED.view, linked = EXCLUDED.linked`,
-      [subjects.map(([id]) => id), subjects.map(([, e]) => JSON.stringify(subjectView(e.state as SubjectState))),
+      [subjects.map(([id]) => id), subjects.map(([, e]) => JSON.stringify(viewOf(e))),
         subjects.map(([, e]) => JSON.stringify(linksOf(e).map((c) => c.contactKey)))],
     );
   }
@@ -177,80 +185,9 @@ async function upsertPolicyViews(tx: Queryable, t: TableNames, changed: [string,
       `INSERT INTO ${t.rm_contact_views} (tenant_id, contact_key, view)
        SELECT tn, k, v FROM unnest($1::text[], $2::text[], $3::text[]) AS u(tn, k, v)
        ON CONFLICT (tenant_id, contact_key) DO UPDATE SET view = EXCLUDED.view`,
-      [contacts.map(([, e]) => e.tenantId), contacts.map(([, e]) => e.key), contacts.map(([, e]) => JSON.stringify(contactView(e.state as ContactState)))],
+      [contacts.map(([, e]) => e.tenantId), contacts.map(([, e]) => e.key), contacts.map(([, e]) => JSON.stringify(viewOf(e)))],
     );
   }
-}
-
-/**
- * The precomputed answers (libs/domain `precomputeAnswers`: `evaluate`'s, per purpose, channel and Part 2) of every
- * subject and contact point whose answers this batch may change: the changed ones, and the subjects linked to a
- * changed contact point (their answers consider it). A subject's row also names its linked address and its linked
- * phone when it has exactly one ('' for none): a scrub line giving that address, or one the subject does not have and
- * the ledger does not know, makes `evaluate` consider the same contact points as a line giving none.
- * Runs after the views and links are written, so the rows read here are current.
- */
-async function upsertDecisions(tx: Queryable, t: TableNames, changed: [string, StreamState][]): Promise<void> {
-  const subjects = new Map<string, { tenantId: string; view: SubjectView }>();
-  const contacts = new Map<string, ContactView>();
-  const tenantKey = (tenantId: string, key: string) => `${tenantId}\n${key}`;
-  for (const [id, e] of changed) {
-    if (e.kind === 'subject') subjects.set(id, { tenantId: e.tenantId, view: subjectView(e.state as SubjectState) });
-    else if (e.kind === 'contact') contacts.set(tenantKey(e.tenantId, e.key), contactView(e.state as ContactState));
-  }
-  const changedContacts = changed.filter(([, e]) => e.kind === 'contact').map(([, e]) => e);
-  if (subjects.size === 0 && changedContacts.length === 0) return;
-  if (changedContacts.length > 0) {
-    const links = await tx.query<{ tenant_id: string; subject_id: string }>(
-      `SELECT DISTINCT tenant_id, subject_id FROM ${t.rm_contact_links} WHERE (tenant_id, contact_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
-      [changedContacts.map((e) => e.tenantId), changedContacts.map((e) => e.key)],
-    );
-    const others = new Map(links.map((l) => [subjectStreamId(l.tenant_id, l.subject_id), l.tenant_id] as const).filter(([id]) => !subjects.has(id)));
-    if (others.size > 0) {
-      const rows = await tx.query<{ stream_id: string; view: string }>(`SELECT stream_id, view FROM ${t.rm_subject_views} WHERE stream_id = ANY($1::text[])`, [[...others.keys()]]);
-      for (const row of rows) subjects.set(row.stream_id, { tenantId: others.get(row.stream_id)!, view: JSON.parse(row.view) as SubjectView });
-    }
-  }
-  const missing = [...subjects.values()].flatMap(({ tenantId, view }) => linkedContacts(view).map((c) => [tenantId, c.contactKey]))
-    .filter(([tenantId, key]) => !contacts.has(tenantKey(tenantId, key)));
-  if (missing.length > 0) {
-    const rows = await tx.query<{ tenant_id: string; contact_key: string; view: string }>(
-      `SELECT tenant_id, contact_key, view FROM ${t.rm_contact_views} WHERE (tenant_id, contact_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
-      columns(missing, 2),
-    );
-    for (const row of rows) contacts.set(tenantKey(row.tenant_id, row.contact_key), JSON.parse(row.view) as ContactView);
-  }
-  const rows: (string | null)[][] = [];
-  for (const [id, { tenantId, view }] of subjects) {
-    const linked = linkedContacts(view);
-    const own = new Map<string, ContactView>();
-    for (const c of linked) {
-      const contact = contacts.get(tenantKey(tenantId, c.contactKey));
-      if (contact) own.set(c.contactKey, contact);
-    }
-    const sole = (type: string) => {
-      const of = linked.filter((c) => c.type === type);
-      return of.length === 0 ? '' : of.length === 1 ? of[0].contactKey : null;
-    };
-    rows.push(decisionRow(id, precomputeAnswers(view, undefined, own), sole('email'), sole('phone')));
-  }
-  for (const e of changedContacts) {
-    const view = contacts.get(tenantKey(e.tenantId, e.key))!;
-    rows.push(decisionRow(contactStreamId(e.tenantId, e.key), precomputeAnswers(undefined, e.key, new Map([[e.key, view]])), null, null));
-  }
-  await tx.query(
-    `INSERT INTO ${t.rm_decisions} (stream_id, valid_from, valid_until, idx, answers, sole_email, sole_phone)
-     SELECT s, f::timestamptz, NULLIF(u, '')::timestamptz, i, string_to_array(a, E'\\n'), e, p
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS x(s, f, u, i, a, e, p)
-     ON CONFLICT (stream_id) DO UPDATE SET valid_from = EXCLUDED.valid_from, valid_until = EXCLUDED.valid_until, idx = EXCLUDED.idx,
-       answers = EXCLUDED.answers, sole_email = EXCLUDED.sole_email, sole_phone = EXCLUDED.sole_phone`,
-    columns(rows, 7),
-  );
-}
-
-/** A row of rm_decisions; `sole`: the subject's one linked address or phone, '' for none, null for several (or a contact point's row). */
-function decisionRow(streamId: string, answers: PrecomputedAnswers, soleEmail: string | null, solePhone: string | null): (string | null)[] {
-  return [streamId, answers.validFrom, answers.validUntil ?? '', answers.index, answers.answers.join('\n'), soleEmail, solePhone];
 }
 
 /** The views derived from the states: what is true now, as the ledger knows it at the last event applied. */

@@ -1,4 +1,6 @@
-import { contactStreamId, type ContactType, type ContactView, type SubjectView, subjectStreamId, type TenantState, tenantStreamId } from '@app/domain';
+import {
+  contactStreamId, type ContactType, type ContactView, precomputeAnswers, type SubjectView, subjectStreamId, type TenantState, tenantStreamId,
+} from '@app/domain';
 import type { Queryable } from '@app/platform/database';
 
 export interface EligibilitySnapshot {
@@ -20,20 +22,14 @@ export interface EligibilitySnapshot {
  */
 const BATCH = 500;
 
-/**
- * A precomputed answer (`A` or `D`, then the reason codes joined by `|`) and, for a subject, its linked contact point of
- * the kind asked: its key when it has exactly one, '' when it has none, null when it has several.
- */
-export interface StoredAnswer { answer: string; sole: string | null }
+/** The answers for an address the ledger does not know: `evaluate` with no subject and no contact point, which hold for good. */
+const UNKNOWN_ADDRESS = precomputeAnswers(undefined, undefined, new Map());
 
-export interface StoredAnswers {
-  /** The subjects' answers that hold at the instant asked. */
-  subjects: Map<string, StoredAnswer>;
-  /** The contact points' answers that hold at the instant asked. */
-  contacts: Map<string, StoredAnswer>;
-  /** Every contact point asked for that the ledger knows (has a stream), whether or not its answer holds. */
-  knownContacts: Set<string>;
-}
+/** How many answer profiles a process keeps in memory (a few hundred bytes each). */
+const PROFILES_KEPT = 20_000;
+
+/** A line of a scrub as the stored answers are asked for it: a subject, an address (its key), or both. */
+export interface AnswerQuestion { subjectId?: string; contactKey?: string }
 
 interface PendingLookup {
   subjectIds: Set<string>;
@@ -116,31 +112,54 @@ export class EligibilityReadModel {
   }
 
   /**
-   * The precomputed answers to one question (its index in PRECOMPUTED_QUESTIONS) of the subjects and contact points
-   * asked for, where they hold at `at`: a few bytes a line, the one answer picked out by the database. Those missing
-   * (unknown, or past the instant their facts name) are for the caller to decide from the states.
+   * The precomputed answers to one question (its index in PRECOMPUTED_QUESTIONS) of a batch of lines, where one holds
+   * at `at` and is the line's own: `evaluate` would consider the same contact points. For a line naming a subject, its
+   * row, when the line gives no address, or the subject's one linked address of the kind the channel reaches, or an
+   * address the ledger does not know for a subject with none of that kind (`sole_*` empty; then the address's row is
+   * probed, and only then). For a line naming only an address, the address's row, or when the ledger does not know the
+   * address, the answers of a question about nobody (UNKNOWN_ADDRESS). One statement, a probe or two per
+   * line, answering each row's profile; the profiles (immutable: an id is a hash of the answers) are kept in memory
+   * once read. An answer is `A` or `D`, then the reason codes joined by `|`; a line answered undefined is for the
+   * caller to decide from the states.
    */
-  async answers(tenantId: string, question: number, contactType: ContactType | undefined, subjectIds: readonly string[],
-    contactKeys: readonly string[], at: string): Promise<StoredAnswers> {
+  async answers(tenantId: string, question: number, contactType: ContactType | undefined, lines: readonly AnswerQuestion[],
+    at: string): Promise<(string | undefined)[]> {
     const subjectPrefix = subjectStreamId(tenantId, '');
     const contactPrefix = contactStreamId(tenantId, '');
-    const rows = await this.db.query<{ stream_id: string; answer: string; sole: string | null; holds: boolean }>(
-      `SELECT stream_id, answers[ascii(substr(idx, $2, 1)) - 47] AS answer,
-              CASE $3::text WHEN 'email' THEN sole_email WHEN 'phone' THEN sole_phone END AS sole,
-              valid_from <= $4::timestamptz AND (valid_until IS NULL OR valid_until > $4::timestamptz) AS holds
-         FROM rm_decisions WHERE stream_id = ANY($1::text[])`,
-      [[...subjectIds.map((id) => subjectPrefix + id), ...contactKeys.map((key) => contactPrefix + key)], question + 1, contactType ?? null, at],
+    const rows = await this.db.query<{ n: string; profile: string | null }>(
+      `SELECT q.n, d.profile
+         FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS q(s, c, k, n)
+         LEFT JOIN rm_decisions d ON d.stream_id = COALESCE(q.s, q.c)
+        WHERE (d.stream_id IS NULL AND q.s IS NULL)
+           OR (d.valid_from <= $5::timestamptz AND (d.valid_until IS NULL OR d.valid_until > $5::timestamptz)
+               AND (q.s IS NULL OR q.k IS NULL
+                    OR CASE $4::text WHEN 'email' THEN d.sole_email WHEN 'phone' THEN d.sole_phone END = decode(q.k, 'hex')
+                    OR (CASE $4::text WHEN 'email' THEN d.sole_email WHEN 'phone' THEN d.sole_phone END = ''::bytea
+                        AND NOT EXISTS (SELECT 1 FROM rm_decisions c WHERE c.stream_id = q.c))))`,
+      [lines.map((l) => (l.subjectId === undefined ? null : subjectPrefix + l.subjectId)),
+        lines.map((l) => (l.contactKey === undefined ? null : contactPrefix + l.contactKey)),
+        lines.map((l) => l.contactKey ?? null), contactType ?? null, at],
     );
-    const found: StoredAnswers = { subjects: new Map(), contacts: new Map(), knownContacts: new Set() };
+    await this.readProfiles(rows.flatMap((r) => (r.profile === null ? [] : [r.profile])));
+    const answers: (string | undefined)[] = new Array(lines.length);
     for (const row of rows) {
-      if (row.stream_id.startsWith(subjectPrefix)) {
-        if (row.holds) found.subjects.set(row.stream_id.slice(subjectPrefix.length), { answer: row.answer, sole: row.sole });
-        continue;
-      }
-      const key = row.stream_id.slice(contactPrefix.length);
-      found.knownContacts.add(key);
-      if (row.holds) found.contacts.set(key, { answer: row.answer, sole: null });
+      // No row: an address the ledger does not know (no subject, no contact point to consider). A profile gone
+      // meanwhile (its subject changed since): the line is decided from the states.
+      const profile = row.profile === null ? UNKNOWN_ADDRESS : this.profiles.get(row.profile);
+      if (profile) answers[Number(row.n) - 1] = profile.answers[profile.index.charCodeAt(question) - 48];
     }
-    return found;
+    return answers;
+  }
+
+  /** Answer profiles read so far, by id; cleared when it grows past PROFILES_KEPT (the profiles in use are few). */
+  private readonly profiles = new Map<string, { index: string; answers: string[] }>();
+
+  private async readProfiles(ids: readonly string[]): Promise<void> {
+    const missing = [...new Set(ids)].filter((id) => !this.profiles.has(id));
+    if (missing.length === 0) return;
+    if (this.profiles.size + missing.length > PROFILES_KEPT) this.profiles.clear();
+    const rows = await this.db.query<{ id: string; idx: string; answers: string[] }>(
+      'SELECT id::text, idx, answers FROM rm_answer_profiles WHERE id = ANY($1::bigint[])', [missing]);
+    for (const row of rows) this.profiles.set(row.id, { index: row.idx, answers: row.answers });
   }
 }

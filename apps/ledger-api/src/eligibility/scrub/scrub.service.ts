@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import {
   contactKeyOf, contactTypeReaching, decodeAnswer, type EligibilityRequest, normaliseEmail, normalisePhone, precomputedQuestion,
 } from '@app/domain';
-import type { StoredAnswer, StoredAnswers } from '@app/projections';
 import { decide } from '../check/check.handler';
 import { type EligibilitySnapshot, EligibilityStates } from '../eligibility-states';
 import type { ScrubLine } from './scrub-lines';
@@ -26,7 +25,7 @@ const BATCH = 1000;
  */
 const READ_AHEAD = 1;
 
-type Prepared = { line: ScrubLine; malformed?: boolean; contactKey?: string; stored?: StoredAnswer };
+type Prepared = { line: ScrubLine; malformed?: boolean; contactKey?: string; stored?: string };
 
 /** What a batch is decided from: the precomputed answers found, and the states of the lines they do not answer. */
 interface Sources { snapshot: EligibilitySnapshot | undefined }
@@ -86,8 +85,8 @@ export class ScrubService {
 
   /**
    * On the live path, a question whose answers are precomputed (a purpose, not fundraising, asked now) reads them first:
-   * a line is answered from its subject's row when `evaluate` would consider the same contact points (`storedAnswer`)
-   * or, naming only an address, from the address's row. The lines left (unknown subjects, other addresses, answers past the instant they hold to) and every
+   * a line is answered from its subject's row when `evaluate` would consider the same contact points, or, naming only
+   * an address, from the address's row (EligibilityReadModel.answers). The lines left (unknown subjects, other addresses, answers past the instant they hold to) and every
    * line of any other question are decided by `evaluate` from the states.
    */
   private async read(prepared: Prepared[], question: ScrubQuestion): Promise<Sources> {
@@ -96,10 +95,9 @@ export class ScrubService {
     let rest = decidable;
     if (index >= 0 && decidable.length > 0) {
       const found = await this.states.precomputed(question.tenantId, index, contactTypeReaching(question.request.channel),
-        unique(decidable.flatMap((p) => (p.line.subjectId ? [p.line.subjectId] : []))),
-        unique(decidable.flatMap((p) => (p.contactKey ? [p.contactKey] : []))), question.asOf);
-      for (const p of decidable) p.stored = storedAnswer(found, p);
-      rest = decidable.filter((p) => !p.stored);
+        decidable.map((p) => ({ subjectId: p.line.subjectId, contactKey: p.contactKey })), question.asOf);
+      decidable.forEach((p, i) => (p.stored = found[i]));
+      rest = decidable.filter((p) => p.stored === undefined);
     }
     if (rest.length === 0) return { snapshot: undefined };
     const subjectIds = unique(rest.flatMap((p) => (p.line.subjectId ? [p.line.subjectId] : [])));
@@ -116,7 +114,7 @@ export class ScrubService {
         out = { line: item.line, decision: 'ERROR', reasons: ['MALFORMED_LINE'] };
         summary.errors++;
       } else if (item.stored) {
-        out = { line: item.line, ...decodeAnswer(item.stored.answer) };
+        out = { line: item.line, ...decodeAnswer(item.stored) };
         if (out.decision === 'ALLOW') summary.allowed++;
         else summary.denied++;
       } else {
@@ -133,19 +131,4 @@ export class ScrubService {
 
 function unique(values: string[]): string[] {
   return [...new Set(values)];
-}
-
-/**
- * The stored answer that is the line's own, if there is one (ScrubService.read): `evaluate` would consider the same
- * contact points as it did. For a subject and an address: the subject's one linked address of that kind, or an
- * address the ledger does not know given for a subject with none.
- */
-function storedAnswer(found: StoredAnswers, item: Prepared): StoredAnswer | undefined {
-  const key = item.contactKey;
-  if (item.line.subjectId) {
-    const row = found.subjects.get(item.line.subjectId);
-    if (!row || key === undefined || row.sole === key) return row;
-    return row.sole === '' && !found.knownContacts.has(key) ? row : undefined;
-  }
-  return key ? found.contacts.get(key) : undefined;
 }
