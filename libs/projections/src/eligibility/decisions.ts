@@ -9,13 +9,15 @@ import type { TableNames } from '../projection';
  *   answers), once. Most subjects share one of a few: the same grants and choices give the same answers.
  * - `rm_decisions`: per subject and per contact point, its profile, the interval its answers hold for, and for a
  *   subject its one linked address and phone (`sole_*`: the key's 32 bytes, empty for none, null for several).
- * A row is about 110 bytes, against 440 with the answers inline: the scrub reads one per line, at random.
+ * A row is about 100 bytes, against 440 with the answers inline: the scrub reads one per line, at random, through a
+ * hash index on the stream id (a third of the pages a B-tree descent touches; the primary key stays for the upsert).
  */
 export const DECISIONS_SQL = (t: TableNames) => `
     CREATE TABLE IF NOT EXISTS ${t.rm_answer_profiles} (id bigint PRIMARY KEY, idx text NOT NULL, answers text[] NOT NULL);
     CREATE TABLE IF NOT EXISTS ${t.rm_decisions} (
       stream_id text PRIMARY KEY, profile bigint NOT NULL, valid_from timestamptz NOT NULL, valid_until timestamptz,
       sole_email bytea, sole_phone bytea);
+    CREATE INDEX ON ${t.rm_decisions} USING hash (stream_id);
     CREATE INDEX ON ${t.rm_decisions} (profile);`;
 
 /**

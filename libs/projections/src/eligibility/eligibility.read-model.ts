@@ -128,7 +128,7 @@ export class EligibilityReadModel {
     const contactPrefix = contactStreamId(tenantId, '');
     const rows = await this.db.query<{ n: string; profile: string | null }>(
       `SELECT q.n, d.profile
-         FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS q(s, c, k, n)
+         FROM (SELECT s, $2 || k AS c, k, n FROM unnest($1::text[], $3::text[]) WITH ORDINALITY AS u(s, k, n)) AS q
          LEFT JOIN rm_decisions d ON d.stream_id = COALESCE(q.s, q.c)
         WHERE (d.stream_id IS NULL AND q.s IS NULL)
            OR (d.valid_from <= $5::timestamptz AND (d.valid_until IS NULL OR d.valid_until > $5::timestamptz)
@@ -136,8 +136,7 @@ export class EligibilityReadModel {
                     OR CASE $4::text WHEN 'email' THEN d.sole_email WHEN 'phone' THEN d.sole_phone END = decode(q.k, 'hex')
                     OR (CASE $4::text WHEN 'email' THEN d.sole_email WHEN 'phone' THEN d.sole_phone END = ''::bytea
                         AND NOT EXISTS (SELECT 1 FROM rm_decisions c WHERE c.stream_id = q.c))))`,
-      [lines.map((l) => (l.subjectId === undefined ? null : subjectPrefix + l.subjectId)),
-        lines.map((l) => (l.contactKey === undefined ? null : contactPrefix + l.contactKey)),
+      [lines.map((l) => (l.subjectId === undefined ? null : subjectPrefix + l.subjectId)), contactPrefix,
         lines.map((l) => l.contactKey ?? null), contactType ?? null, at],
     );
     await this.readProfiles(rows.flatMap((r) => (r.profile === null ? [] : [r.profile])));
