@@ -15,8 +15,10 @@ import { liveTables, type Projection } from '../projection';
  * and compares it with the position the batch was read from, so an instance whose lease ran out mid-batch (or two
  * instances that both believe they hold a partition) can never apply a batch twice.
  *
- * Sound for projections whose rows each derive from one stream (true of every projection in PROJECTIONS): events of
- * one stream stay in order within their partition, and rows of different streams never meet. `projection_checkpoints`
+ * Sound for projections whose rows each derive from one stream: events of one stream stay in order within their
+ * partition, and rows of different streams never meet. The one exception in PROJECTIONS, the eligibility projection's
+ * precomputed answers (a subject's derive from its linked contact points' streams too), are worked out under one
+ * transaction-scoped advisory lock, from what earlier transactions committed (eligibility/decisions.ts). `projection_checkpoints`
  * keeps, per projection, the lowest partition checkpoint, which is what `minPosition` waits and lag metrics read.
  */
 export interface PartitionedProjectorOptions {
