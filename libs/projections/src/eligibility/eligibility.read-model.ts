@@ -126,8 +126,9 @@ export class EligibilityReadModel {
     at: string): Promise<(string | undefined)[]> {
     const subjectPrefix = subjectStreamId(tenantId, '');
     const contactPrefix = contactStreamId(tenantId, '');
-    const rows = await this.db.query<{ n: string; profile: string | null }>(
-      `SELECT q.n, d.profile
+    // Both cast: a process may have set node-postgres to parse int8 as BigInt (Emmett does, in bench/event-store).
+    const rows = await this.db.query<{ n: number; profile: string | null }>(
+      `SELECT q.n::int AS n, d.profile::text AS profile
          FROM (SELECT s, $2 || k AS c, k, n FROM unnest($1::text[], $3::text[]) WITH ORDINALITY AS u(s, k, n)) AS q
          LEFT JOIN rm_decisions d ON d.stream_id = COALESCE(q.s, q.c)
         WHERE (d.stream_id IS NULL AND q.s IS NULL)
@@ -145,7 +146,7 @@ export class EligibilityReadModel {
       // No row: an address the ledger does not know (no subject, no contact point to consider). A profile gone
       // meanwhile (its subject changed since): the line is decided from the states.
       const profile = row.profile === null ? UNKNOWN_ADDRESS : this.profiles.get(row.profile);
-      if (profile) answers[Number(row.n) - 1] = profile.answers[profile.index.charCodeAt(question) - 48];
+      if (profile) answers[row.n - 1] = profile.answers[profile.index.charCodeAt(question) - 48];
     }
     return answers;
   }

@@ -32,7 +32,7 @@ const READ_AHEAD = 1;
 
 type Prepared = { line: ScrubLine; malformed?: boolean; contactKey?: string; stored?: string };
 
-/** What a batch is decided from: the precomputed answers found, and the states of the lines they do not answer. */
+/** The states of the lines of a batch the precomputed answers do not answer (none when they answer all). */
 interface Sources { snapshot: EligibilitySnapshot | undefined }
 
 /** A batch whose answers and states are being read: the lines, and the sources on their way. */
@@ -92,8 +92,9 @@ export class ScrubService {
   /**
    * On the live path, a question whose answers are precomputed (a purpose, not fundraising, asked now) reads them first:
    * a line is answered from its subject's row when `evaluate` would consider the same contact points, or, naming only
-   * an address, from the address's row (EligibilityReadModel.answers). The lines left (unknown subjects, other addresses, answers past the instant they hold to) and every
-   * line of any other question are decided by `evaluate` from the states.
+   * an address, from the address's row (EligibilityReadModel.answers); each line answered so keeps its answer in
+   * `stored`. The lines left (unknown subjects, other addresses, answers past the instant they hold to) and every line
+   * of any other question are decided by `evaluate` from the states read here.
    */
   private async read(prepared: Prepared[], question: ScrubQuestion): Promise<Sources> {
     const decidable = prepared.filter((p) => !p.line.malformed && !p.malformed && (p.line.subjectId || p.contactKey));
