@@ -1,3 +1,4 @@
+import { types } from 'pg';
 import { contactKeyOf } from '@app/domain';
 import { Projector } from '@app/projections';
 import { decide } from '../../src/eligibility/check/check.handler';
@@ -115,5 +116,17 @@ describe('the scrub on precomputed answers', () => {
     const { readStates, readAnswers } = await scrub('channel=email&purpose=fundraising', ['p-1,', 'p-2,']);
     expect(readAnswers).toBe(0);
     expect(readStates).toEqual(['p-1', 'p-2']);
+  });
+
+  it('answers from the stored answers where node-postgres parses int8 as BigInt (as Emmett sets it)', async () => {
+    const int8 = types.getTypeParser(types.builtins.INT8);
+    types.setTypeParser(types.builtins.INT8, BigInt);
+    try {
+      const { answered, readStates } = await scrub('channel=email&purpose=marketing', ['p-2,', 'p-3,three-a@example.com']);
+      expect(readStates).toEqual(['p-3']);
+      expect(answered[0]).toBe('p-2,,DENY,CONTACT_OPTED_OUT');
+    } finally {
+      types.setTypeParser(types.builtins.INT8, int8);
+    }
   });
 });
