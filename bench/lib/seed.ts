@@ -82,10 +82,11 @@ export function buildTemplates(now = Date.now()): Templates {
     out.subjects.push(JSON.stringify(subject));
     const linkedContact = contact ?? contactDecider.initialState({ tenantId: SEED_TENANT, contactKey: CKEY });
     out.contacts.push(shape.linked ? JSON.stringify(linkedContact) : null);
-    out.subjectViews.push(JSON.stringify(subjectView(subject)));
-    out.contactViews.push(shape.linked ? JSON.stringify(contactView(linkedContact)) : null);
+    const view = subjectView(subject);
     const contacts = new Map(shape.linked ? [[CKEY, contactView(linkedContact)]] : []);
-    out.subjectAnswers.push(precomputeAnswers(subjectView(subject), undefined, contacts));
+    out.subjectViews.push(JSON.stringify(view));
+    out.contactViews.push(shape.linked ? JSON.stringify(contacts.get(CKEY)) : null);
+    out.subjectAnswers.push(precomputeAnswers(view, undefined, contacts));
     out.contactAnswers.push(shape.linked ? precomputeAnswers(undefined, CKEY, contacts) : null);
     if (linkedContacts(subject).length !== (shape.linked ? 1 : 0)) throw new Error(`seed shape "${shape.name}": links do not match`);
     out.authorizations.push(subject.authorizations.map((a: any) => ({

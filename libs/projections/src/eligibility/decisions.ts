@@ -28,8 +28,13 @@ export function answerProfileId(answers: Pick<PrecomputedAnswers, 'index' | 'ans
   return createHash('sha256').update(`${answers.index}\n${answers.answers.join('\n')}`).digest().readBigInt64BE(0).toString();
 }
 
-/** A changed stream as upsertDecisions needs it: its kind, ids and policy view. */
-export interface ChangedView { streamId: string; kind: 'subject' | 'contact' | 'tenant'; tenantId: string; key: string; view?: SubjectView | ContactView }
+/** A changed stream as upsertDecisions needs it: its kind, ids, policy view and (a subject's) current links. */
+export interface ChangedView {
+  streamId: string; kind: 'subject' | 'contact' | 'tenant'; tenantId: string; key: string; view?: SubjectView | ContactView;
+  linked?: readonly Link[];
+}
+
+type Link = ReturnType<typeof linkedContacts>[number];
 
 /**
  * The precomputed answers of every subject and contact point whose answers this batch may change: the changed ones,
@@ -44,12 +49,12 @@ export async function upsertDecisions(tx: Queryable, t: TableNames, changed: rea
   // (PartitionedProjector) apply in separate transactions. One transaction at a time works answers out, from what the
   // ones before it committed and its own changes: whichever commits last for a subject wrote its answers from both.
   await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [t.rm_decisions]);
-  const subjects = new Map<string, { tenantId: string; view: SubjectView }>();
+  const subjects = new Map<string, { tenantId: string; view: SubjectView; linked: readonly Link[] }>();
   const contacts = new Map<string, ContactView>();
   const tenantKey = (tenantId: string, key: string) => `${tenantId}\n${key}`;
   const changedContacts = changed.filter((c) => c.kind === 'contact');
   for (const c of changed) {
-    if (c.kind === 'subject') subjects.set(c.streamId, { tenantId: c.tenantId, view: c.view as SubjectView });
+    if (c.kind === 'subject') subjects.set(c.streamId, { tenantId: c.tenantId, view: c.view as SubjectView, linked: c.linked ?? linkedContacts(c.view as SubjectView) });
     else if (c.kind === 'contact') contacts.set(tenantKey(c.tenantId, c.key), c.view as ContactView);
   }
   if (changedContacts.length > 0) {
@@ -60,10 +65,13 @@ export async function upsertDecisions(tx: Queryable, t: TableNames, changed: rea
     const others = new Map(links.map((l) => [subjectStreamId(l.tenant_id, l.subject_id), l.tenant_id] as const).filter(([id]) => !subjects.has(id)));
     if (others.size > 0) {
       const rows = await tx.query<{ stream_id: string; view: string }>(`SELECT stream_id, view FROM ${t.rm_subject_views} WHERE stream_id = ANY($1::text[])`, [[...others.keys()]]);
-      for (const row of rows) subjects.set(row.stream_id, { tenantId: others.get(row.stream_id)!, view: JSON.parse(row.view) as SubjectView });
+      for (const row of rows) {
+        const view = JSON.parse(row.view) as SubjectView;
+        subjects.set(row.stream_id, { tenantId: others.get(row.stream_id)!, view, linked: linkedContacts(view) });
+      }
     }
   }
-  const missing = [...subjects.values()].flatMap(({ tenantId, view }) => linkedContacts(view).map((c) => [tenantId, c.contactKey]))
+  const missing = [...subjects.values()].flatMap(({ tenantId, linked }) => linked.map((c) => [tenantId, c.contactKey]))
     .filter(([tenantId, key]) => !contacts.has(tenantKey(tenantId, key)));
   if (missing.length > 0) {
     const rows = await tx.query<{ tenant_id: string; contact_key: string; view: string }>(
@@ -73,8 +81,7 @@ export async function upsertDecisions(tx: Queryable, t: TableNames, changed: rea
     for (const row of rows) contacts.set(tenantKey(row.tenant_id, row.contact_key), JSON.parse(row.view) as ContactView);
   }
   const rows: DecisionRow[] = [];
-  for (const [streamId, { tenantId, view }] of subjects) {
-    const linked = linkedContacts(view);
+  for (const [streamId, { tenantId, view, linked }] of subjects) {
     const own = new Map<string, ContactView>();
     for (const c of linked) {
       const contact = contacts.get(tenantKey(tenantId, c.contactKey));

@@ -68,8 +68,7 @@ export const eligibilityProjection: Projection = {
   name: 'eligibility',
   /**
    * 2: the policy views (rm_subject_views, rm_contact_views). 3: the precomputed answers (rm_decisions,
-   * rm_answer_profiles). Each upgrade
-   * replays the log into fresh tables.
+   * rm_answer_profiles). Each upgrade replays the log into fresh tables.
    */
   version: 3,
   tables: ELIGIBILITY_TABLES,
@@ -133,7 +132,9 @@ export const eligibilityProjection: Projection = {
     await upsertStates(tx, t, changed);
     await upsertPolicyViews(tx, t, changed);
     await deriveViews(tx, t, changed);
-    await upsertDecisions(tx, t, changed.map(([id, e]) => ({ streamId: id, kind: e.kind, tenantId: e.tenantId, key: e.key, view: viewOf(e) })));
+    await upsertDecisions(tx, t, changed.map(([id, e]) => ({
+      streamId: id, kind: e.kind, tenantId: e.tenantId, key: e.key, view: viewOf(e), linked: e.kind === 'subject' ? linksOf(e) : undefined,
+    })));
   },
 };
 
