@@ -3,8 +3,11 @@
  */
 import fc from 'fast-check';
 import {
+  CATEGORIES,
   CHANNELS,
+  MARKETING_EXCEPTIONS,
   PURPOSES,
+  REMUNERATIONS,
   contactKeyOf,
   evaluate,
   formatInstant,
@@ -305,5 +308,37 @@ describe('properties of eligibility', () => {
         }),
       RUNS,
     );
+  });
+
+  it('(7) a communication that precomputedQuestion maps to a kept question gets evaluate\'s answer to the communication', () => {
+    const communication = fc.record({
+      category: fc.constantFrom(...CATEGORIES),
+      thirdPartyRemuneration: fc.option(fc.oneof(fc.boolean(), fc.constantFrom(...REMUNERATIONS)), { nil: undefined }),
+      aboutCurrentlyPrescribedDrug: fc.option(fc.boolean(), { nil: undefined }),
+      encouragesSwitch: fc.option(fc.boolean(), { nil: undefined }),
+      // Mostly none: a declared exception is never mapped, and the rest is what the property is about.
+      exception: fc.oneof({ arbitrary: fc.constant(undefined), weight: 4 }, { arbitrary: fc.constantFrom(...MARKETING_EXCEPTIONS), weight: 1 }),
+    }, { requiredKeys: ['category'] });
+    let mapped = 0;
+    fc.assert(
+      fc.property(historySpec, fc.array(endSpec, { maxLength: 4 }), communication, channel, fc.boolean(), fc.nat(),
+        (h, ends, asked, on, usesPart2Data, offset) => {
+          const request: EligibilityRequest = { channel: on, communication: asked, usesPart2Data };
+          const i = precomputedQuestion(request);
+          if (i < 0) return;
+          mapped++;
+          const subject = subjectView(subjectWith(h, ends));
+          const contacts = new Map([[contactKey, contactView(contactOf(contactEvents(h)))]]);
+          const precomputed = precomputeAnswers(subject, undefined, contacts);
+          const from = instantMs(precomputed.validFrom);
+          const until = precomputed.validUntil === null ? from + 86_400_000 : instantMs(precomputed.validUntil);
+          const t = formatInstant(from + (offset % (until - from)));
+          const expected = evaluateConsidering(subject, undefined, contacts, request, t, t);
+          expect({ asked, ...decodeAnswer(precomputed.answers[precomputed.index.charCodeAt(i) - 48]) })
+            .toEqual({ asked, decision: expected.decision, reasons: expected.reasons.map((r) => r.code) });
+        }),
+      RUNS,
+    );
+    expect(mapped).toBeGreaterThan(0);
   });
 });

@@ -1,6 +1,6 @@
 import {
   CHANNELS, decodeAnswer, encodeAnswer, evaluate, PRECOMPUTED_QUESTIONS, precomputeAnswers, precomputedQuestion, readsTenantSettings,
-  subjectView,
+  type EligibilityRequest, type Purpose, subjectView,
 } from '../src';
 import { granted, subjectOf } from './support';
 
@@ -15,9 +15,34 @@ describe('precomputed answers', () => {
     const i = precomputedQuestion({ purpose: 'marketing', channel: 'sms', usesPart2Data: true });
     expect(PRECOMPUTED_QUESTIONS[i]).toEqual({ purpose: 'marketing', channel: 'sms', usesPart2Data: true });
     expect(precomputedQuestion({ purpose: 'marketing', channel: 'sms' })).toBe(precomputedQuestion({ purpose: 'marketing', channel: 'sms', usesPart2Data: false }));
-    // Not kept: fundraising (the tenant's notice decides it) and any question by communication category.
+    // Not kept: fundraising (the tenant's notice decides it).
     expect(precomputedQuestion({ purpose: 'fundraising', channel: 'email' })).toBe(-1);
-    expect(precomputedQuestion({ channel: 'email', communication: { category: 'promotion' } })).toBe(-1);
+    expect(precomputedQuestion({ channel: 'email', communication: { category: 'fundraising' } })).toBe(-1);
+  });
+
+  it('answer a communication classified like its purpose asked alone, and no other', () => {
+    const asked = (communication: NonNullable<EligibilityRequest['communication']>, usesPart2Data = false) =>
+      precomputedQuestion({ channel: 'sms', communication, usesPart2Data });
+    const question = (purpose: Purpose, usesPart2Data = false) => precomputedQuestion({ channel: 'sms', purpose, usesPart2Data });
+    for (const category of ['promotion', 'third-party-product', 'newsletter'] as const) {
+      expect(asked({ category })).toBe(question('marketing'));
+      expect(asked({ category, thirdPartyRemuneration: false })).toBe(question('marketing'));
+      // H3: remuneration needs an authorization that states it, which the purpose's answers do not ask for.
+      expect(asked({ category, thirdPartyRemuneration: true })).toBe(-1);
+      expect(asked({ category, thirdPartyRemuneration: 'cost-related' })).toBe(-1);
+    }
+    expect(asked({ category: 'promotion' }, true)).toBe(question('marketing', true));
+    expect(asked({ category: 'appointment-reminder' })).toBe(question('treatment'));
+    expect(asked({ category: 'care-coordination' })).toBe(question('treatment'));
+    expect(asked({ category: 'plan-benefits' })).toBe(question('operations'));
+    expect(asked({ category: 'research-recruitment' })).toBe(question('research'));
+    // Paid care coordination is marketing with remuneration; a refill reminder has its own basis code.
+    expect(asked({ category: 'care-coordination', thirdPartyRemuneration: true })).toBe(-1);
+    expect(asked({ category: 'refill-reminder' })).toBe(-1);
+    expect(asked({ category: 'care-coordination', aboutCurrentlyPrescribedDrug: true })).toBe(-1);
+    // H1: a declared exception is the basis of its own answer.
+    expect(asked({ category: 'promotion', exception: 'face-to-face' })).toBe(-1);
+    expect(precomputedQuestion({ channel: 'sms' })).toBe(-1);
   });
 
   it('hold from just after the last fact was recorded until the authorization expires, where the answer changes', () => {

@@ -43,7 +43,10 @@ describe('the scrub on precomputed answers', () => {
     const readAnswers = fromAnswers.mock.calls.length;
     const answered = response.body.trim().split('\n').slice(1);
     const params = new URLSearchParams(query);
-    const request = { channel: params.get('channel') as 'email', purpose: params.get('purpose') as 'marketing' };
+    const category = params.get('category') as 'promotion' | null;
+    const request = category
+      ? { channel: params.get('channel') as 'email', communication: { category, thirdPartyRemuneration: params.get('thirdPartyRemuneration') === 'true' } }
+      : { channel: params.get('channel') as 'email', purpose: params.get('purpose') as 'marketing' };
     const now = ledger.clock.now().toISOString();
     for (const [i, line] of lines.entries()) {
       const [subjectId, email] = line.split(',');
@@ -93,6 +96,19 @@ describe('the scrub on precomputed answers', () => {
     expect(answered[4]).toBe('p-4,new@example.com,ALLOW,AUTHORIZED');
     expect(answered[8]).toBe('p-404,,DENY,NO_AUTHORIZATION|UNKNOWN_SUBJECT');
     expect(answered[10]).toBe(',new@example.com,DENY,NO_AUTHORIZATION');
+  });
+
+  it('answers a category classified like its purpose from the stored answers; with remuneration, from the states', async () => {
+    const lines = ['p-1,', 'p-2,two@example.com', 'p-404,'];
+    const promotion = await scrub('channel=email&category=promotion', lines);
+    expect(promotion.readAnswers).toBe(1);
+    expect(promotion.readStates).toEqual(['p-404']);
+    expect(promotion.answered[0]).toBe('p-1,,ALLOW,AUTHORIZED');
+    // H3: a paid promotion needs an authorization stating the remuneration, which the purpose's answers do not ask
+    // (each line is still checked against the fold by `scrub`).
+    const paid = await scrub('channel=email&category=promotion&thirdPartyRemuneration=true', lines);
+    expect(paid.readAnswers).toBe(0);
+    expect(paid.readStates.sort()).toEqual(['p-1', 'p-2', 'p-404']);
   });
 
   it('an opt-out recorded on an address changes the stored answers of the subject linked to it', async () => {

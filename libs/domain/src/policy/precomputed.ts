@@ -1,5 +1,6 @@
 import { formatInstant, instantMs } from '../time';
 import { CHANNELS, PURPOSES, type Channel, type Purpose } from '../vocabulary';
+import { classify, type Classification } from './classify';
 import { type Decision, type EligibilityRequest, evaluateConsidering, readsTenantSettings } from './evaluate';
 import type { ContactView, SubjectView } from './view';
 
@@ -26,11 +27,28 @@ export const PRECOMPUTED_QUESTIONS: readonly PrecomputedQuestion[] = Object.free
     CHANNELS.flatMap((channel) => [false, true].map((usesPart2Data) => ({ purpose, channel, usesPart2Data })))),
 );
 
-/** The position of a question among PRECOMPUTED_QUESTIONS, or -1 when its answer is not kept (a category, fundraising). */
+/**
+ * The position of a question among PRECOMPUTED_QUESTIONS, or -1 when its answer is not kept (fundraising, or a
+ * communication that `evaluate` does not answer as it answers its purpose).
+ *
+ * A communication is asked by its category (and flags); `evaluate` reads only its classification, and of that not
+ * the category it was classified from (`category`, `treatedAs`). A communication classified like its purpose asked
+ * alone (a promotion without third-party remuneration is marketing; an appointment reminder is treatment) therefore
+ * gets that purpose's answers. One with remuneration, a refill reminder (its own basis code) or a declared exception
+ * does not, and is decided from the states.
+ */
 export function precomputedQuestion(request: EligibilityRequest): number {
-  if (request.communication !== undefined || request.purpose === undefined) return -1;
+  if (request.communication === undefined && request.purpose === undefined) return -1;
+  const cls = classify(request.communication ?? { purpose: request.purpose });
+  if (request.communication !== undefined && answeredAs(cls) !== answeredAs(classify({ purpose: cls.purpose }))) return -1;
   const part2 = request.usesPart2Data === true;
-  return PRECOMPUTED_QUESTIONS.findIndex((q) => q.purpose === request.purpose && q.channel === request.channel && q.usesPart2Data === part2);
+  return PRECOMPUTED_QUESTIONS.findIndex((q) => q.purpose === cls.purpose && q.channel === request.channel && q.usesPart2Data === part2);
+}
+
+/** The part of a classification `evaluate` reads: every member but where it came from (any member added counts). */
+function answeredAs(cls: Classification): string {
+  const { category: _category, treatedAs: _treatedAs, ...read } = cls;
+  return JSON.stringify(Object.entries(read).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
 export interface PrecomputedAnswers {
