@@ -1,6 +1,6 @@
 import {
   CHANNELS, decodeAnswer, encodeAnswer, evaluate, PRECOMPUTED_QUESTIONS, precomputeAnswers, precomputedQuestion, readsTenantSettings,
-  type EligibilityRequest, type Purpose, subjectView,
+  type EligibilityRequest, type Purpose, subjectDecider, subjectView,
 } from '../src';
 import { granted, subjectOf } from './support';
 
@@ -67,6 +67,15 @@ describe('precomputed answers', () => {
     const answers = precomputeAnswers(undefined, undefined, new Map());
     expect(answers.validUntil).toBeNull();
     expect(answerTo(answers, 'marketing', 'email')).toEqual({ decision: 'DENY', reasons: ['NO_AUTHORIZATION'] });
+    expect(answerTo(answers, 'treatment', 'sms')).toEqual({ decision: 'ALLOW', reasons: ['TREATMENT_EXEMPT'] });
+  });
+
+  it('of a subject the ledger does not know (no facts, no contact point) hold for good, whoever it is', () => {
+    const unknown = (subjectId: string) => precomputeAnswers(subjectView(subjectDecider.initialState({ subjectId })), undefined, new Map());
+    const answers = unknown('p-404');
+    expect(answers.validUntil).toBeNull();
+    expect({ ...unknown('someone-else'), validFrom: answers.validFrom }).toEqual(answers);
+    expect(answerTo(answers, 'marketing', 'email')).toEqual({ decision: 'DENY', reasons: ['NO_AUTHORIZATION', 'UNKNOWN_SUBJECT'] });
     expect(answerTo(answers, 'treatment', 'sms')).toEqual({ decision: 'ALLOW', reasons: ['TREATMENT_EXEMPT'] });
   });
 });

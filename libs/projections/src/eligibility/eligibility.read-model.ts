@@ -1,5 +1,6 @@
 import {
-  contactStreamId, type ContactType, type ContactView, precomputeAnswers, type SubjectView, subjectStreamId, type TenantState, tenantStreamId,
+  contactStreamId, type ContactType, type ContactView, precomputeAnswers, subjectDecider, type SubjectView, subjectStreamId, subjectView,
+  type TenantState, tenantStreamId,
 } from '@app/domain';
 import type { Queryable } from '@app/platform/database';
 
@@ -24,6 +25,12 @@ const BATCH = 500;
 
 /** The answers for an address the ledger does not know: `evaluate` with no subject and no contact point, which hold for good. */
 const UNKNOWN_ADDRESS = precomputeAnswers(undefined, undefined, new Map());
+
+/**
+ * The answers for a subject the ledger does not know, asked with no address or one it does not know either: `evaluate`
+ * of a subject with no facts (UNKNOWN_SUBJECT where an authorization is needed) and no contact point, held for good.
+ */
+const UNKNOWN_SUBJECT = precomputeAnswers(subjectView(subjectDecider.initialState({ subjectId: '' })), undefined, new Map());
 
 /** How many answer profiles a process keeps in memory (a few hundred bytes each). */
 const PROFILES_KEPT = 20_000;
@@ -117,7 +124,8 @@ export class EligibilityReadModel {
    * row, when the line gives no address, or the subject's one linked address of the kind the channel reaches, or an
    * address the ledger does not know for a subject with none of that kind (`sole_*` empty; then the address's row is
    * probed, and only then). For a line naming only an address, the address's row, or when the ledger does not know the
-   * address, the answers of a question about nobody (UNKNOWN_ADDRESS). One statement, a probe or two per line,
+   * address, the answers of a question about nobody (UNKNOWN_ADDRESS). For a subject the ledger does not know, with no
+   * address or one it does not know either, the answers about a subject with no facts (UNKNOWN_SUBJECT). One statement, a probe or two per line,
    * answering each row's profile; the profiles (immutable: an id is a hash of the answers) are kept in memory once read. An answer is `A` or `D`, then the reason codes joined by `|`; a line answered undefined is for the
    * caller to decide from the states.
    */
@@ -126,11 +134,12 @@ export class EligibilityReadModel {
     const subjectPrefix = subjectStreamId(tenantId, '');
     const contactPrefix = contactStreamId(tenantId, '');
     // Both cast: a process may have set node-postgres to parse int8 as BigInt (Emmett does, in bench/event-store).
-    const rows = await this.db.query<{ n: number; profile: string | null }>(
-      `SELECT q.n::int AS n, d.profile::text AS profile
+    const rows = await this.db.query<{ n: number; profile: string | null; named: boolean }>(
+      `SELECT q.n::int AS n, d.profile::text AS profile, q.s IS NOT NULL AS named
          FROM (SELECT s, $2 || k AS c, k, n FROM unnest($1::text[], $3::text[]) WITH ORDINALITY AS u(s, k, n)) AS q
          LEFT JOIN rm_decisions d ON d.stream_id = COALESCE(q.s, q.c)
-        WHERE (d.stream_id IS NULL AND q.s IS NULL)
+        WHERE (d.stream_id IS NULL
+               AND (q.s IS NULL OR q.k IS NULL OR NOT EXISTS (SELECT 1 FROM rm_decisions c WHERE c.stream_id = q.c)))
            OR (d.valid_from <= $5::timestamptz AND (d.valid_until IS NULL OR d.valid_until > $5::timestamptz)
                AND (q.s IS NULL OR q.k IS NULL
                     OR CASE $4::text WHEN 'email' THEN d.sole_email WHEN 'phone' THEN d.sole_phone END = decode(q.k, 'hex')
@@ -142,9 +151,9 @@ export class EligibilityReadModel {
     await this.readProfiles(rows.flatMap((r) => (r.profile === null ? [] : [r.profile])));
     const answers: (string | undefined)[] = new Array(lines.length);
     for (const row of rows) {
-      // No row: an address the ledger does not know (no subject, no contact point to consider). A profile gone
-      // meanwhile (its subject changed since): the line is decided from the states.
-      const profile = row.profile === null ? UNKNOWN_ADDRESS : this.profiles.get(row.profile);
+      // No row: a subject, or an address alone, that the ledger does not know (and no contact point to consider). A
+      // profile gone meanwhile (its subject changed since): the line is decided from the states.
+      const profile = row.profile === null ? (row.named ? UNKNOWN_SUBJECT : UNKNOWN_ADDRESS) : this.profiles.get(row.profile);
       if (profile) answers[row.n - 1] = profile.answers[profile.index.charCodeAt(question) - 48];
     }
     return answers;

@@ -90,11 +90,13 @@ export class ScrubService {
   }
 
   /**
-   * On the live path, a question whose answers are precomputed (a purpose, not fundraising, asked now) reads them first:
-   * a line is answered from its subject's row when `evaluate` would consider the same contact points, or, naming only
-   * an address, from the address's row (EligibilityReadModel.answers); each line answered so keeps its answer in
-   * `stored`. The lines left (unknown subjects, other addresses, answers past the instant they hold to) and every line
-   * of any other question are decided by `evaluate` from the states read here.
+   * On the live path, a question whose answers are precomputed (a purpose, or a category classified like one, not
+   * fundraising, asked now) reads them first: a line is answered from its subject's row when `evaluate` would consider
+   * the same contact points, or, naming only an address, from the address's row, or from the answers about nobody or
+   * about a subject with no facts when the ledger knows neither (EligibilityReadModel.answers); each line answered so
+   * keeps its answer in `stored`. The lines left (other addresses, an unknown subject with a known address, answers
+   * past the instant they hold to) and every line of any other question are decided by `evaluate` from the states read
+   * here.
    */
   private async read(prepared: Prepared[], question: ScrubQuestion): Promise<Sources> {
     const decidable = prepared.filter((p) => !p.line.malformed && !p.malformed && (p.line.subjectId || p.contactKey));
