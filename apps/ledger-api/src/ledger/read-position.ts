@@ -30,7 +30,7 @@ export class ReadPosition {
   async prepare(options: ReadOptions, source: 'streams' | { projection: string } = 'streams'): Promise<ReadInstant> {
     const now = this.streams.now().toISOString();
     const knownAt = options.knownAt ?? now;
-    if (Date.parse(knownAt) > Date.parse(now)) {
+    if (options.knownAt !== undefined && Date.parse(knownAt) > Date.parse(now)) {
       throw Problem.badRequest('knownAt cannot be later than now.', [{ field: 'knownAt', message: 'must not be in the future' }]);
     }
     if (options.minPosition !== undefined) await this.waitFor(BigInt(options.minPosition), source);
