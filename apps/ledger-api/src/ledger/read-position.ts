@@ -29,13 +29,12 @@ export class ReadPosition {
    */
   async prepare(options: ReadOptions, source: 'streams' | { projection: string } = 'streams'): Promise<ReadInstant> {
     const now = this.streams.now().toISOString();
-    const knownAt = options.knownAt ?? now;
-    if (options.knownAt !== undefined && Date.parse(knownAt) > Date.parse(now)) {
+    if (options.knownAt !== undefined && Date.parse(options.knownAt) > Date.parse(now)) {
       throw Problem.badRequest('knownAt cannot be later than now.', [{ field: 'knownAt', message: 'must not be in the future' }]);
     }
     if (options.minPosition !== undefined) await this.waitFor(BigInt(options.minPosition), source);
     // `now` is already in the canonical form; only an instant the caller gave needs normalising.
-    return { asOf: options.asOf === undefined ? now : normalise(options.asOf), knownAt: options.knownAt === undefined ? now : normalise(knownAt), now };
+    return { asOf: options.asOf === undefined ? now : normalise(options.asOf), knownAt: options.knownAt === undefined ? now : normalise(options.knownAt), now };
   }
 
   /** The position a query reading from `source` reflects. */

@@ -3,6 +3,8 @@ import { contactKeyOf } from '@app/domain';
 import { Projector } from '@app/projections';
 import { decide } from '../../src/eligibility/check/check.handler';
 import { EligibilityStates } from '../../src/eligibility/eligibility-states';
+import { eligibilityRequest } from '../../src/eligibility/scrub/scrub.controller';
+import type { ScrubQuery } from '../../src/eligibility/scrub/scrub.request';
 import { startLedger, type TestLedger } from '../../../../test/support/ledger';
 import { grantBody } from '../fixtures';
 
@@ -43,10 +45,7 @@ describe('the scrub on precomputed answers', () => {
     const readAnswers = fromAnswers.mock.calls.length;
     const answered = response.body.trim().split('\n').slice(1);
     const params = new URLSearchParams(query);
-    const category = params.get('category') as 'promotion' | null;
-    const request = category
-      ? { channel: params.get('channel') as 'email', communication: { category, thirdPartyRemuneration: params.get('thirdPartyRemuneration') === 'true' } }
-      : { channel: params.get('channel') as 'email', purpose: params.get('purpose') as 'marketing' };
+    const request = eligibilityRequest(Object.fromEntries(params) as unknown as ScrubQuery);
     const now = ledger.clock.now().toISOString();
     for (const [i, line] of lines.entries()) {
       const [subjectId, email] = line.split(',');

@@ -109,17 +109,18 @@ export interface DecisionRow { streamId: string; answers: PrecomputedAnswers; so
 export async function writeDecisions(tx: Queryable, t: TableNames, rows: readonly DecisionRow[]): Promise<void> {
   const before = await tx.query<{ profile: string }>(
     `SELECT DISTINCT profile::text AS profile FROM ${t.rm_decisions} WHERE stream_id = ANY($1::text[])`, [rows.map((r) => r.streamId)]);
-  await writeAnswerProfiles(tx, t, rows.map((r) => r.answers));
+  const ids = rows.map((r) => answerProfileId(r.answers));
+  await writeAnswerProfiles(tx, t, rows.map((r) => r.answers), ids);
   await tx.query(
     `INSERT INTO ${t.rm_decisions} (stream_id, profile, valid_from, valid_until, sole_email, sole_phone)
      SELECT s, p::bigint, f::timestamptz, u::timestamptz, decode(e, 'hex'), decode(h, 'hex')
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS x(s, p, f, u, e, h)
      ON CONFLICT (stream_id) DO UPDATE SET profile = EXCLUDED.profile, valid_from = EXCLUDED.valid_from, valid_until = EXCLUDED.valid_until,
        sole_email = EXCLUDED.sole_email, sole_phone = EXCLUDED.sole_phone`,
-    [rows.map((r) => r.streamId), rows.map((r) => answerProfileId(r.answers)), rows.map((r) => r.answers.validFrom),
+    [rows.map((r) => r.streamId), ids, rows.map((r) => r.answers.validFrom),
       rows.map((r) => r.answers.validUntil), rows.map((r) => r.soleEmail), rows.map((r) => r.solePhone)],
   );
-  const now = new Set(rows.map((r) => answerProfileId(r.answers)));
+  const now = new Set(ids);
   const left = before.map((b) => b.profile).filter((id) => !now.has(id));
   if (left.length > 0) {
     await tx.query(
@@ -127,18 +128,22 @@ export async function writeDecisions(tx: Queryable, t: TableNames, rows: readonl
   }
 }
 
-/** Stores the profiles of these answers that are not stored yet; fails if a profile id already stands for other answers. */
-export async function writeAnswerProfiles(tx: Queryable, t: TableNames, answers: readonly Pick<PrecomputedAnswers, 'index' | 'answers'>[]): Promise<void> {
-  const profiles = new Map(answers.map((a) => [answerProfileId(a), a] as const));
-  const ids = [...profiles.keys()].sort();
+/**
+ * Stores the profiles of these answers that are not stored yet (`ids`: their answerProfileId, when the caller has them);
+ * fails if a profile id already stands for other answers.
+ */
+export async function writeAnswerProfiles(tx: Queryable, t: TableNames, answers: readonly Pick<PrecomputedAnswers, 'index' | 'answers'>[],
+  ids: readonly string[] = answers.map(answerProfileId)): Promise<void> {
+  const profiles = new Map(answers.map((a, i) => [ids[i], a] as const));
+  const distinct = [...profiles.keys()].sort();
   await tx.query(
     `INSERT INTO ${t.rm_answer_profiles} (id, idx, answers)
      SELECT id::bigint, i, string_to_array(a, E'\\n') FROM unnest($1::text[], $2::text[], $3::text[]) AS x(id, i, a)
      ON CONFLICT (id) DO NOTHING`,
-    [ids, ids.map((id) => profiles.get(id)!.index), ids.map((id) => profiles.get(id)!.answers.join('\n'))],
+    [distinct, distinct.map((id) => profiles.get(id)!.index), distinct.map((id) => profiles.get(id)!.answers.join('\n'))],
   );
   const stored = await tx.query<{ id: string; idx: string; answers: string[] }>(
-    `SELECT id::text, idx, answers FROM ${t.rm_answer_profiles} WHERE id = ANY($1::bigint[])`, [ids]);
+    `SELECT id::text, idx, answers FROM ${t.rm_answer_profiles} WHERE id = ANY($1::bigint[])`, [distinct]);
   for (const row of stored) {
     const ours = profiles.get(row.id)!;
     if (row.idx !== ours.index || row.answers.join('\n') !== ours.answers.join('\n')) {

@@ -125,9 +125,10 @@ export class EligibilityReadModel {
    * address the ledger does not know for a subject with none of that kind (`sole_*` empty; then the address's row is
    * probed, and only then). For a line naming only an address, the address's row, or when the ledger does not know the
    * address, the answers of a question about nobody (UNKNOWN_ADDRESS). For a subject the ledger does not know, with no
-   * address or one it does not know either, the answers about a subject with no facts (UNKNOWN_SUBJECT). One statement, a probe or two per line,
-   * answering each row's profile; the profiles (immutable: an id is a hash of the answers) are kept in memory once read. An answer is `A` or `D`, then the reason codes joined by `|`; a line answered undefined is for the
-   * caller to decide from the states.
+   * address or one it does not know either, the answers about a subject with no facts (UNKNOWN_SUBJECT). One
+   * statement, a probe or two per line, answering each row's profile; the profiles (immutable: an id is a hash of the
+   * answers) are kept in memory once read. An answer is `A` or `D`, then the reason codes joined by `|`; a line
+   * answered undefined is for the caller to decide from the states.
    */
   async answers(tenantId: string, question: number, contactType: ContactType | undefined, lines: readonly AnswerQuestion[],
     at: string): Promise<(string | undefined)[]> {
